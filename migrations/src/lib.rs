@@ -1,0 +1,23 @@
+//! Schema history of safetrain. One file per change; never edit an applied migration.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_cities;
+mod m20261129_000002_create_institutions;
+mod m20261129_000003_create_audit_logs;
+mod m20261129_000004_create_leases;
+mod m20261129_000005_create_idempotency_keys;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_cities::Migration),
+            Box::new(m20261129_000002_create_institutions::Migration),
+            Box::new(m20261129_000003_create_audit_logs::Migration),
+            Box::new(m20261129_000004_create_leases::Migration),
+            Box::new(m20261129_000005_create_idempotency_keys::Migration),
+        ]
+    }
+}

@@ -1,0 +1,73 @@
+//! Audit log endpoints.
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::chain::ChainVerification;
+use super::dto::{AuditLog, AuditLogQuery, VerifyQuery};
+use super::service;
+use crate::auth::Actor;
+use crate::error::AppResult;
+use crate::http::extract::ValidQuery;
+use crate::http::pagination::{self, Page};
+use crate::http::responses::*;
+use crate::state::AppState;
+
+/// List audit records
+///
+/// One record per API request: actor, client IP, method, route, resource, status, latency and
+/// the request and response bodies (secrets removed, personal fields masked). Newest first.
+/// Auditors and province admins see every record; a city admin sees records of its city.
+#[utoipa::path(
+    tag = super::TAG,
+    params(AuditLogQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of audit records", body = Page<AuditLog>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("")]
+pub async fn list_audit_logs(
+    state: web::Data<AppState>,
+    actor: Actor,
+    req: HttpRequest,
+    query: ValidQuery<AuditLogQuery>,
+) -> AppResult<HttpResponse> {
+    let page = service::list(&state.db, &actor, &query.0).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// Verify the audit hash chain
+///
+/// Recomputes the SHA-256 chain over the sealed records in the optional time range and names
+/// the first record that does not match. `unsealed` counts records still waiting for the
+/// sealer (it links new records within seconds). Auditors and province admins only.
+#[utoipa::path(
+    tag = super::TAG,
+    params(VerifyQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The verification result", body = ChainVerification),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/verify")]
+pub async fn verify_audit_chain(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: ValidQuery<VerifyQuery>,
+) -> AppResult<web::Json<ChainVerification>> {
+    Ok(web::Json(
+        service::verify(&state.db, &actor, &query.0).await?,
+    ))
+}

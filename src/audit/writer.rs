@@ -1,0 +1,136 @@
+//! The batch writer: audit records of reads and refused requests, written off the request path.
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, EntityTrait};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::entity;
+use crate::config::AuditSettings;
+use crate::metrics::Metrics;
+
+/// How long a request waits for room in a full queue before its record counts as lost.
+const SUBMIT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Tries to write one batch at shutdown before its records count as lost.
+const SHUTDOWN_TRIES: u32 = 5;
+
+/// The sending side, cloned into every worker.
+#[derive(Clone)]
+pub struct AuditSink {
+    tx: mpsc::Sender<entity::ActiveModel>,
+    metrics: Arc<Metrics>,
+}
+
+impl AuditSink {
+    /// Starts the writer task; it ends once every sink is dropped and the queue is written.
+    pub fn spawn(
+        db: DatabaseConnection,
+        settings: &AuditSettings,
+        metrics: Arc<Metrics>,
+        shutdown: oneshot::Receiver<()>,
+    ) -> (Self, JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(settings.queue_capacity);
+        let writer = Writer {
+            db,
+            rx,
+            metrics: metrics.clone(),
+            batch_size: settings.batch_size,
+            interval: Duration::from_millis(settings.flush_interval_ms),
+        };
+        (Self { tx, metrics }, tokio::spawn(writer.run(shutdown)))
+    }
+
+    /// Queues a record, waiting for room if the queue is full; a record that cannot be queued is counted as lost.
+    pub async fn submit(&self, record: entity::ActiveModel) {
+        self.metrics.audit_enqueued.inc();
+        self.metrics.audit_queue_depth.inc();
+        if self.tx.send_timeout(record, SUBMIT_TIMEOUT).await.is_err() {
+            self.metrics.audit_queue_depth.dec();
+            self.metrics.audit_lost.inc();
+            tracing::error!("audit record lost: the queue stayed full or closed");
+        }
+    }
+}
+
+struct Writer {
+    db: DatabaseConnection,
+    rx: mpsc::Receiver<entity::ActiveModel>,
+    metrics: Arc<Metrics>,
+    batch_size: usize,
+    interval: Duration,
+}
+
+impl Writer {
+    async fn run(mut self, mut shutdown: oneshot::Receiver<()>) {
+        let mut batch = Vec::with_capacity(self.batch_size);
+        loop {
+            let first = tokio::select! {
+                record = self.rx.recv() => record,
+                _ = &mut shutdown => {
+                    // The server has stopped: take what is queued and finish.
+                    self.rx.close();
+                    None
+                }
+            };
+            let Some(first) = first else { break };
+            batch.push(first);
+            let deadline = Instant::now() + self.interval;
+            let mut closed = false;
+            while batch.len() < self.batch_size {
+                match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                    Ok(Some(record)) => batch.push(record),
+                    Ok(None) => {
+                        closed = true;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.flush(&mut batch, closed).await;
+            if closed {
+                break;
+            }
+        }
+        while let Ok(record) = self.rx.try_recv() {
+            batch.push(record);
+        }
+        self.flush(&mut batch, true).await;
+    }
+
+    /// Writes the batch, retrying with back-off while the database is down. At shutdown it
+    /// gives up after a few tries and counts the records as lost.
+    async fn flush(&self, batch: &mut Vec<entity::ActiveModel>, shutting_down: bool) {
+        if batch.is_empty() {
+            return;
+        }
+        let n = batch.len() as u64;
+        let mut delay = Duration::from_millis(200);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match entity::Entity::insert_many(batch.clone())
+                .exec(&self.db)
+                .await
+            {
+                Ok(_) => {
+                    self.metrics.audit_written.inc_by(n);
+                    break;
+                }
+                Err(e) if shutting_down && tries >= SHUTDOWN_TRIES => {
+                    self.metrics.audit_lost.inc_by(n);
+                    tracing::error!(error.chain = %crate::error::error_chain(&e), records = n, "audit batch lost at shutdown");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error.chain = %crate::error::error_chain(&e), records = n, "audit batch write failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+        self.metrics.audit_queue_depth.sub(n as i64);
+        batch.clear();
+    }
+}

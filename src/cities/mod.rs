@@ -1,0 +1,54 @@
+//! City modules: reference data loaded from `fixtures/cities.json`, and the public registry of
+//! each city's institutions.
+pub mod dto;
+pub mod entity;
+pub mod repo;
+mod routes;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub const TAG: &str = "cities";
+
+const FIXTURE: &str = include_str!("../../fixtures/cities.json");
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope::scope("/cities")
+            .service(routes::list_cities)
+            .service(routes::get_city)
+            .service(crate::institutions::routes::list_city_registry)
+            .route("", crate::http::allow("GET"))
+            .route("/{code}", crate::http::allow("GET"))
+            .route("/{code}/institutions", crate::http::allow("GET")),
+    );
+}
+
+/// Inserts or refreshes the city modules by code; safe to run at every start.
+pub async fn load_fixtures(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let cities: Vec<dto::City> = serde_json::from_str(FIXTURE)
+        .map_err(|e| DbErr::Custom(format!("fixtures/cities.json: {e}")))?;
+    let models = cities.into_iter().map(|c| entity::ActiveModel {
+        code: Set(c.code),
+        name: Set(c.name),
+        name_en: Set(c.name_en),
+        kind: Set(c.kind),
+        division_code: Set(c.division_code),
+        supervisor: Set(c.supervisor),
+    });
+    let on_conflict = OnConflict::column(entity::Column::Code)
+        .update_columns([
+            entity::Column::Name,
+            entity::Column::NameEn,
+            entity::Column::Kind,
+            entity::Column::DivisionCode,
+            entity::Column::Supervisor,
+        ])
+        .to_owned();
+    entity::Entity::insert_many(models)
+        .on_conflict(on_conflict)
+        .exec(db)
+        .await
+        .map(|_| ())
+}

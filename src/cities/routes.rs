@@ -1,0 +1,51 @@
+//! City module endpoints (public).
+use actix_web::{get, web};
+
+use super::dto::{City, CityListQuery, CityPath};
+use super::repo;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::ValidQuery;
+use crate::http::responses::*;
+use crate::state::AppState;
+
+/// List city modules
+///
+/// The 22 city modules: Guangdong's 21 prefecture-level cities and the Hengqin
+/// Guangdong–Macao In-Depth Cooperation Zone, ordered by code. No token needed.
+#[utoipa::path(tag = super::TAG, params(CityListQuery), security(()), responses(
+    (status = 200, description = "Every city module", body = Vec<City>),
+    (status = 400, response = BadRequest),
+    (status = 429, response = TooManyRequests),
+    (status = 500, response = InternalError),
+    (status = 503, response = ServiceUnavailable),
+))]
+#[get("")]
+pub async fn list_cities(
+    state: web::Data<AppState>,
+    _query: ValidQuery<CityListQuery>,
+) -> AppResult<web::Json<Vec<City>>> {
+    let rows = repo::list(&state.db).await?;
+    Ok(web::Json(rows.into_iter().map(City::from).collect()))
+}
+
+/// Get a city module
+///
+/// One city module by its code. No token needed.
+#[utoipa::path(tag = super::TAG, params(CityPath), security(()), responses(
+    (status = 200, description = "The city module", body = City),
+    (status = 400, response = BadRequest),
+    (status = 404, response = NotFound),
+    (status = 429, response = TooManyRequests),
+    (status = 500, response = InternalError),
+    (status = 503, response = ServiceUnavailable),
+))]
+#[get("/{code}")]
+pub async fn get_city(
+    state: web::Data<AppState>,
+    path: web::Path<CityPath>,
+) -> AppResult<web::Json<City>> {
+    let city = repo::find(&state.db, &path.code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(web::Json(City::from(city)))
+}

@@ -1,0 +1,350 @@
+//! Settings: defaults in code, then an optional TOML file, then `SAFETRAIN__SECTION__KEY`
+//! environment variables, then `DATABASE_URL`, then command-line flags. Checked once at start.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The least retention the audit log may be configured with (requirements §6: ≥ 6 months).
+pub const MIN_AUDIT_RETENTION_DAYS: u32 = 180;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub workers: usize,
+    pub json_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub audit: AuditSettings,
+    pub rate_limit: RateLimitSettings,
+    pub crypto: CryptoSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://…` or `sqlite://…`; unset means `sqlite://<data_dir>/safetrain.db`.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    pub leeway_secs: u64,
+    pub platform: PlatformIssuerSettings,
+    pub provincial: Option<ProvincialIssuerSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlatformIssuerSettings {
+    pub issuer: String,
+    pub audience: String,
+    /// HS256 key of at least 32 bytes; unset means a key generated into the data dir.
+    pub secret: Option<SecretString>,
+    pub default_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvincialIssuerSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_url: String,
+    /// Extra PEM root certificate trusted for the JWKS endpoint (a private CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default = "default_jwks_ttl")]
+    pub jwks_cache_secs: u64,
+    #[serde(default = "default_jwks_refetch")]
+    pub jwks_min_refetch_secs: u64,
+    #[serde(default = "default_role_claim")]
+    pub role_claim: String,
+    #[serde(default = "default_city_claim")]
+    pub city_claim: String,
+    #[serde(default = "default_institution_claim")]
+    pub institution_claim: String,
+    /// Provider role value → safetrain role name. Defaults map each regulator role to itself.
+    #[serde(default = "default_role_map")]
+    pub role_map: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    pub retention_days: u32,
+    pub queue_capacity: usize,
+    pub batch_size: usize,
+    pub flush_interval_ms: u64,
+    pub seal_interval_ms: u64,
+    pub lease_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub anonymous_per_second: u32,
+    pub anonymous_burst: u32,
+    pub authenticated_per_second: u32,
+    pub authenticated_burst: u32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CryptoSettings {
+    /// Base64 of 32 bytes (AES-256-GCM) for personal data at rest; unset means a key in the data dir.
+    pub data_key: Option<SecretString>,
+}
+
+fn default_jwks_ttl() -> u64 {
+    3600
+}
+fn default_jwks_refetch() -> u64 {
+    30
+}
+fn default_role_claim() -> String {
+    "role".into()
+}
+fn default_city_claim() -> String {
+    "city_code".into()
+}
+fn default_institution_claim() -> String {
+    "institution_id".into()
+}
+fn default_role_map() -> HashMap<String, String> {
+    [
+        "province_admin",
+        "city_admin",
+        "institution_admin",
+        "auditor",
+    ]
+    .into_iter()
+    .map(|r| (r.to_owned(), r.to_owned()))
+    .collect()
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            workers: 0,
+            json_limit_bytes: 256 * 1024,
+            shutdown_timeout_secs: 30,
+            database: DatabaseSettings::default(),
+            auth: AuthSettings::default(),
+            audit: AuditSettings::default(),
+            rate_limit: RateLimitSettings::default(),
+            crypto: CryptoSettings::default(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 16,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            leeway_secs: 60,
+            platform: PlatformIssuerSettings::default(),
+            provincial: None,
+        }
+    }
+}
+
+impl Default for PlatformIssuerSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "safetrain".into(),
+            audience: "safetrain-api".into(),
+            secret: None,
+            default_ttl_secs: 3600,
+        }
+    }
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            retention_days: MIN_AUDIT_RETENTION_DAYS,
+            queue_capacity: 10_000,
+            batch_size: 500,
+            flush_interval_ms: 200,
+            seal_interval_ms: 1000,
+            lease_ttl_secs: 15,
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            anonymous_per_second: 50,
+            anonymous_burst: 100,
+            authenticated_per_second: 100,
+            authenticated_burst: 200,
+        }
+    }
+}
+
+/// Overrides given on the command line; they win over every other source.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A setting that stops start-up: the key and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {key}: {problem}")]
+pub struct SettingError {
+    pub key: String,
+    pub problem: String,
+}
+
+impl SettingError {
+    fn new(key: &str, problem: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layered settings and checks them.
+    pub fn load(overrides: &Overrides) -> Result<Self, SettingError> {
+        let mut builder = config::Config::builder();
+        if let Some(file) = &overrides.config_file {
+            builder = builder.add_source(config::File::from(file.as_path()).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("SAFETRAIN")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let raw = builder
+            .build()
+            .map_err(|e| SettingError::new("config", e.to_string()))?;
+        let mut settings: Settings = raw
+            .try_deserialize()
+            .map_err(|e| SettingError::new("config", e.to_string()))?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            settings.database.url = Some(SecretString::from(url));
+        }
+        if let Some(listen) = &overrides.listen {
+            settings.listen = listen.clone();
+        }
+        if let Some(dir) = &overrides.data_dir {
+            settings.data_dir = dir.clone();
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every setting whose value the type alone does not guard.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        self.listen
+            .parse::<SocketAddr>()
+            .map_err(|e| SettingError::new("listen", format!("not HOST:PORT ({e})")))?;
+        if self.audit.retention_days < MIN_AUDIT_RETENTION_DAYS {
+            return Err(SettingError::new(
+                "audit.retention_days",
+                format!(
+                    "must be at least {MIN_AUDIT_RETENTION_DAYS}, got {}",
+                    self.audit.retention_days
+                ),
+            ));
+        }
+        positive("audit.batch_size", self.audit.batch_size as u64)?;
+        positive("audit.queue_capacity", self.audit.queue_capacity as u64)?;
+        positive(
+            "database.max_connections",
+            self.database.max_connections.into(),
+        )?;
+        positive(
+            "rate_limit.anonymous_per_second",
+            self.rate_limit.anonymous_per_second.into(),
+        )?;
+        positive(
+            "rate_limit.authenticated_per_second",
+            self.rate_limit.authenticated_per_second.into(),
+        )?;
+        if let Some(url) = &self.database.url {
+            let url = url.expose_secret();
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
+                return Err(SettingError::new(
+                    "database.url",
+                    "must start with postgres:// or sqlite:",
+                ));
+            }
+        }
+        if let Some(secret) = &self.auth.platform.secret
+            && secret.expose_secret().len() < 32
+        {
+            return Err(SettingError::new(
+                "auth.platform.secret",
+                "must be at least 32 bytes",
+            ));
+        }
+        if let Some(p) = &self.auth.provincial {
+            if !p.jwks_url.starts_with("https://") {
+                return Err(SettingError::new(
+                    "auth.provincial.jwks_url",
+                    "must be an https:// URL",
+                ));
+            }
+            for (from, to) in &p.role_map {
+                if to.parse::<crate::auth::Role>().is_err() {
+                    return Err(SettingError::new(
+                        &format!("auth.provincial.role_map.{from}"),
+                        format!("unknown role {to:?}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL to connect to: the configured one or the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("safetrain.db").display()
+            ),
+        }
+    }
+
+    pub fn data_path(&self, name: &str) -> PathBuf {
+        Path::new(&self.data_dir).join(name)
+    }
+}
+
+fn positive(key: &str, value: u64) -> Result<(), SettingError> {
+    if value == 0 {
+        return Err(SettingError::new(key, "must be greater than 0"));
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Database connection (SQLite in WAL mode or PostgreSQL), migrations and fixtures.
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::config::Settings;
+
+/// Opens the pool; creates the data dir for an embedded SQLite database.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    let url = settings.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|e| DbErr::Custom(format!("creating {}: {e}", settings.data_dir.display())))?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.database.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(settings.database.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.database.connect_timeout_secs))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+/// Applies every pending migration and loads the fixtures.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await?;
+    crate::cities::load_fixtures(db).await
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`), so a read-then-write transaction never fails to upgrade its lock.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let mut options = TransactionOptions::default();
+    if db.get_database_backend() == DbBackend::Sqlite {
+        options.sqlite_transaction_mode = Some(SqliteTransactionMode::Immediate);
+    }
+    db.begin_with_options(options).await
+}
+
+/// A round trip to the database.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// Now, truncated to microseconds so that both backends store and return the same instant.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+pub mod lease;

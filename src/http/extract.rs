@@ -1,0 +1,111 @@
+//! Extractors that validate their input and whose failures are problem+json.
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{AppError, FieldError, from_validation};
+
+/// A JSON body that is deserialized strictly and then checked with `validator`.
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let fut = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let body = fut.await?.into_inner();
+            body.validate().map_err(|e| from_validation(&e))?;
+            Ok(ValidJson(body))
+        })
+    }
+}
+
+/// A query string that is deserialized strictly and then checked with `validator`.
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let result = web::Query::<T>::from_request(req, payload)
+            .into_inner()
+            .and_then(|q| {
+                let q = q.into_inner();
+                q.validate().map_err(|e| from_validation(&e))?;
+                Ok(ValidQuery(q))
+            });
+        std::future::ready(result)
+    }
+}
+
+/// Registers the problem+json error handlers of actix's own extractors.
+pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(json_limit)
+            .error_handler(move |e, _| json_error(e, json_limit).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+    .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()));
+}
+
+fn json_error(e: JsonPayloadError, limit: usize) -> AppError {
+    match e {
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::Deserialize(e) => {
+            AppError::Validation(vec![serde_field_error(&e.to_string(), "body")])
+        }
+        other => AppError::BadRequest {
+            code: "malformed_body",
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn query_error(e: QueryPayloadError) -> AppError {
+    let text = match &e {
+        QueryPayloadError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    let mut fe = serde_field_error(&text, "query");
+    if fe.rule == "unknown_field" {
+        fe.rule = "unknown_parameter".into();
+    }
+    AppError::Validation(vec![fe])
+}
+
+fn path_error(e: PathError) -> AppError {
+    let text = match &e {
+        PathError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    AppError::Validation(vec![FieldError::new("path", "format", text)])
+}
+
+/// Reads the field name out of serde's messages (`unknown field `x``, `missing field `y``).
+fn serde_field_error(text: &str, fallback: &str) -> FieldError {
+    let quoted = text.split('`').nth(1).map(str::to_owned);
+    if text.starts_with("unknown field") {
+        return FieldError::new(
+            quoted.unwrap_or_else(|| fallback.into()),
+            "unknown_field",
+            text,
+        );
+    }
+    if text.starts_with("missing field") {
+        return FieldError::new(quoted.unwrap_or_else(|| fallback.into()), "required", text);
+    }
+    if text.starts_with("unknown variant") {
+        return FieldError::new(fallback, "enum", text);
+    }
+    FieldError::new(fallback, "format", text)
+}

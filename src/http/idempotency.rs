@@ -1,0 +1,127 @@
+//! `Idempotency-Key` on create calls: the same key and body answer the stored response without
+//! a second row; the same key with another body answers 422.
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, FieldError};
+
+pub const HEADER: &str = "Idempotency-Key";
+
+/// The optional `Idempotency-Key` header: 1–200 visible ASCII characters.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.headers().get(HEADER) {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => v
+                .to_str()
+                .ok()
+                .filter(|k| {
+                    !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic())
+                })
+                .map(|k| IdempotencyKey(Some(k.to_owned())))
+                .ok_or_else(|| {
+                    AppError::Validation(vec![FieldError::new(
+                        HEADER,
+                        "format",
+                        "must be 1 to 200 visible ASCII characters",
+                    )])
+                }),
+        };
+        std::future::ready(result)
+    }
+}
+
+/// A response stored under a key.
+pub struct Stored {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub location: Option<String>,
+}
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub route: String,
+        pub request_hash: String,
+        pub status_code: i32,
+        pub response_body: String,
+        pub location: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A stable hash of the route and request body.
+pub fn request_hash<B: Serialize>(route: &str, body: &B) -> String {
+    let mut h = Sha256::new();
+    h.update(route.as_bytes());
+    h.update(serde_json::to_vec(body).unwrap_or_default());
+    hex::encode(h.finalize())
+}
+
+/// The stored answer for this key, if any; 422 when the key was used for another request.
+pub async fn lookup<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Stored>, AppError> {
+    let Some(row) = entity::Entity::find_by_id((subject.to_owned(), key.to_owned()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.request_hash != hash {
+        return Err(AppError::IdempotencyMismatch);
+    }
+    Ok(Some(Stored {
+        status: u16::try_from(row.status_code).unwrap_or(200),
+        body: serde_json::from_str(&row.response_body).map_err(AppError::internal)?,
+        location: row.location,
+    }))
+}
+
+/// Stores the answer under the key, in the caller's transaction.
+pub async fn store<C: ConnectionTrait, B: Serialize>(
+    db: &C,
+    subject: &str,
+    key: &str,
+    route: &str,
+    hash: &str,
+    status: u16,
+    body: &B,
+    location: Option<String>,
+) -> Result<(), DbErr> {
+    entity::ActiveModel {
+        subject: Set(subject.to_owned()),
+        key: Set(key.to_owned()),
+        route: Set(route.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        status_code: Set(status.into()),
+        response_body: Set(serde_json::to_string(body).map_err(|e| DbErr::Custom(e.to_string()))?),
+        location: Set(location),
+        created_at: Set(crate::db::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}

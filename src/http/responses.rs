@@ -1,0 +1,151 @@
+//! The problem+json error responses, defined once and listed by every operation that can give them.
+use serde_json::json;
+use utoipa::openapi::schema::{Ref, Type};
+use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder, header::HeaderBuilder};
+
+macro_rules! problem_response {
+    ($name:ident, $status:expr, $code:expr, $description:expr, $detail:expr $(, $header:expr)?) => {
+        #[doc = $description]
+        pub struct $name;
+
+        impl<'s> utoipa::ToResponse<'s> for $name {
+            fn response() -> (&'s str, RefOr<Response>) {
+                (stringify!($name), problem($status, $code, $description, $detail, &[$($header)?]))
+            }
+        }
+    };
+}
+
+fn problem(
+    status: u16,
+    code: &str,
+    description: &str,
+    detail: &str,
+    headers: &[(&str, &str)],
+) -> RefOr<Response> {
+    let errors = if code == "validation_failed" {
+        json!([{"field": "credit_code", "rule": "check_character", "message": "the 18th character does not match the GB 32100 check character"}])
+    } else {
+        json!([])
+    };
+    let example = json!({
+        "type": format!("urn:safetrain:problem:{code}"),
+        "title": description,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": errors,
+    });
+    let mut builder = ResponseBuilder::new().description(description).content(
+        crate::error::PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .example(Some(example))
+            .build(),
+    );
+    for (name, text) in headers {
+        builder = builder.header(
+            *name,
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::schema::Object::with_type(Type::String))
+                .description(Some(*text))
+                .build(),
+        );
+    }
+    builder.build().into()
+}
+
+problem_response!(
+    BadRequest,
+    400,
+    "validation_failed",
+    "The request is invalid: a field breaks a rule, the JSON is malformed, or a query parameter is unknown",
+    "credit_code: the 18th character does not match the GB 32100 check character"
+);
+problem_response!(
+    Unauthorized,
+    401,
+    "token_expired",
+    "No valid bearer token: missing, malformed, expired, not yet valid, wrong issuer or audience, bad signature, unknown key",
+    "ExpiredSignature",
+    ("WWW-Authenticate", "Always `Bearer`")
+);
+problem_response!(
+    Forbidden,
+    403,
+    "role_not_allowed",
+    "The caller's role may not perform this operation",
+    "the learner role may not do this"
+);
+problem_response!(
+    NotFound,
+    404,
+    "not_found",
+    "No such resource within the caller's scope (another tenant's objects also answer 404)",
+    "not found"
+);
+problem_response!(
+    Conflict,
+    409,
+    "illegal_transition",
+    "The request conflicts with the resource's current state",
+    "an exited institution cannot become registered"
+);
+problem_response!(
+    PreconditionFailed,
+    412,
+    "etag_mismatch",
+    "The If-Match header does not match the resource's current ETag",
+    "the resource has changed since it was read"
+);
+problem_response!(
+    PayloadTooLarge,
+    413,
+    "payload_too_large",
+    "The request body exceeds the size limit",
+    "the request body is larger than 262144 bytes"
+);
+problem_response!(
+    UnsupportedMediaType,
+    415,
+    "unsupported_media_type",
+    "The request body is not application/json",
+    "the request body must be application/json"
+);
+problem_response!(
+    IdempotencyMismatch,
+    422,
+    "idempotency_key_reused",
+    "The Idempotency-Key was already used with a different request body",
+    "this Idempotency-Key was used with a different request"
+);
+problem_response!(
+    PreconditionRequired,
+    428,
+    "if_match_required",
+    "The update needs an If-Match header carrying the resource's ETag",
+    "this update needs an If-Match header with the resource's ETag"
+);
+problem_response!(
+    TooManyRequests,
+    429,
+    "rate_limited",
+    "The caller exceeded its rate limit",
+    "too many requests",
+    ("Retry-After", "Seconds to wait before retrying")
+);
+problem_response!(
+    InternalError,
+    500,
+    "internal_error",
+    "An unexpected error; the body names no internals",
+    "internal error"
+);
+problem_response!(
+    ServiceUnavailable,
+    503,
+    "service_unavailable",
+    "The database is unreachable; retry later",
+    "the database is unavailable",
+    ("Retry-After", "Seconds to wait before retrying")
+);

@@ -1,0 +1,149 @@
+//! Every query of institutions. Each takes the caller's scope; another tenant's row reads as absent.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entity::{institution, status_change};
+use super::status::InstitutionStatus;
+use crate::auth::Scope;
+
+use institution::{Column, Entity};
+
+/// The condition that limits rows to `scope`; `None` when the scope sees nothing.
+fn scoped(scope: &Scope) -> Option<Condition> {
+    match scope {
+        Scope::All => Some(Condition::all()),
+        Scope::City(city) => Some(Condition::all().add(Column::CityCode.eq(city.as_str()))),
+        Scope::Institution(id) => Some(Condition::all().add(Column::Id.eq(*id))),
+        Scope::Nothing => None,
+    }
+}
+
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Option<institution::Model>, DbErr> {
+    let Some(cond) = scoped(scope) else {
+        return Ok(None);
+    };
+    Entity::find_by_id(id).filter(cond).one(db).await
+}
+
+/// Rows in id (creation) order after `after`, `limit + 1` of them.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    city: Option<&str>,
+    status: Option<InstitutionStatus>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<institution::Model>, DbErr> {
+    let Some(mut cond) = scoped(scope) else {
+        return Ok(Vec::new());
+    };
+    if let Some(city) = city {
+        cond = cond.add(Column::CityCode.eq(city));
+    }
+    if let Some(status) = status {
+        cond = cond.add(Column::Status.eq(status.as_str()));
+    }
+    if let Some(after) = after {
+        cond = cond.add(Column::Id.gt(after));
+    }
+    Entity::find()
+        .filter(cond)
+        .order_by_asc(Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await
+}
+
+/// The registry key of a row: registration time, then name, then id.
+pub type RegistryKey = (DateTime<Utc>, String, Uuid);
+
+/// Registered institutions of one city in (registered_at, name, id) order, after `after`.
+/// Public data: no caller scope applies.
+pub async fn registry<C: ConnectionTrait>(
+    db: &C,
+    city: &str,
+    after: Option<RegistryKey>,
+    limit: u64,
+) -> Result<Vec<institution::Model>, DbErr> {
+    let mut cond = Condition::all()
+        .add(Column::CityCode.eq(city))
+        .add(Column::Status.eq(InstitutionStatus::Registered.as_str()));
+    if let Some((at, name, id)) = after {
+        cond = cond.add(
+            Condition::any().add(Column::RegisteredAt.gt(at)).add(
+                Condition::all().add(Column::RegisteredAt.eq(at)).add(
+                    Condition::any().add(Column::Name.gt(name.clone())).add(
+                        Condition::all()
+                            .add(Column::Name.eq(name))
+                            .add(Column::Id.gt(id)),
+                    ),
+                ),
+            ),
+        );
+    }
+    Entity::find()
+        .filter(cond)
+        .order_by_asc(Column::RegisteredAt)
+        .order_by_asc(Column::Name)
+        .order_by_asc(Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    row: institution::ActiveModel,
+) -> Result<institution::Model, DbErr> {
+    row.insert(db).await
+}
+
+/// Writes `row` if the stored version is still `expected_version`; false when it changed.
+pub async fn update_if_version<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    row: institution::ActiveModel,
+    expected_version: i32,
+) -> Result<bool, DbErr> {
+    let res = Entity::update_many()
+        .set(row)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+pub async fn insert_status_change<C: ConnectionTrait>(
+    db: &C,
+    row: status_change::ActiveModel,
+) -> Result<(), DbErr> {
+    row.insert(db).await.map(|_| ())
+}
+
+/// Status changes of one institution in time order after `after`, `limit + 1` of them.
+pub async fn status_changes<C: ConnectionTrait>(
+    db: &C,
+    institution_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<status_change::Model>, DbErr> {
+    let mut query = status_change::Entity::find()
+        .filter(status_change::Column::InstitutionId.eq(institution_id));
+    if let Some(after) = after {
+        query = query.filter(status_change::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(status_change::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await
+}

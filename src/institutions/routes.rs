@@ -1,0 +1,286 @@
+//! Institution endpoints and the public registry.
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+
+use super::dto::*;
+use super::service::{self, Created, Ctx, Tagged};
+use crate::audit::AuditContext;
+use crate::auth::Actor;
+use crate::cities::dto::CityPath;
+use crate::error::AppResult;
+use crate::http::etag::IfMatch;
+use crate::http::extract::{ValidJson, ValidQuery};
+use crate::http::idempotency::IdempotencyKey;
+use crate::http::pagination::{self, Page};
+use crate::http::responses::*;
+use crate::state::AppState;
+
+fn ctx<'a>(state: &'a AppState, actor: &'a Actor, audit: &'a AuditContext) -> Ctx<'a> {
+    Ctx {
+        db: &state.db,
+        cipher: &state.cipher,
+        actor,
+        audit,
+    }
+}
+
+fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, tagged.etag))
+        .json(tagged.institution)
+}
+
+/// Create an institution
+///
+/// A city admin files an institution in its own city (a province admin in any city). It starts
+/// as `applied`. Send an `Idempotency-Key` to make retries safe: the same key and body answer
+/// the first response again (with `Idempotent-Replayed: true`) and create nothing.
+#[utoipa::path(
+    tag = super::TAG,
+    request_body = InstitutionCreate,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–200 visible ASCII characters; makes the call safe to retry")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Institution, headers(
+            ("Location" = String, description = "The new institution's URL"),
+            ("ETag" = String, description = "Its version, for If-Match"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = IdempotencyMismatch),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("")]
+pub async fn create_institution(
+    state: web::Data<AppState>,
+    actor: Actor,
+    audit: AuditContext,
+    key: IdempotencyKey,
+    body: ValidJson<InstitutionCreate>,
+) -> AppResult<HttpResponse> {
+    let created = service::create(&ctx(&state, &actor, &audit), key.0.as_deref(), body.0).await?;
+    Ok(match created {
+        Created::New(tagged) => {
+            let location = format!("/api/v1/institutions/{}", tagged.institution.id);
+            HttpResponse::Created()
+                .insert_header((header::LOCATION, location))
+                .insert_header((header::ETAG, tagged.etag))
+                .json(tagged.institution)
+        }
+        Created::Replayed(stored) => {
+            let mut res = HttpResponse::Created();
+            if let Some(location) = stored.location {
+                res.insert_header((header::LOCATION, location));
+            }
+            res.insert_header(("Idempotent-Replayed", "true"))
+                .json(stored.body)
+        }
+    })
+}
+
+/// List institutions
+///
+/// Institutions within the caller's scope, in creation order: all for province admins and
+/// platform operators, one city for a city admin, its own for an institution admin.
+#[utoipa::path(
+    tag = super::TAG,
+    params(InstitutionListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of institutions", body = Page<Institution>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("")]
+pub async fn list_institutions(
+    state: web::Data<AppState>,
+    actor: Actor,
+    audit: AuditContext,
+    req: HttpRequest,
+    query: ValidQuery<InstitutionListQuery>,
+) -> AppResult<HttpResponse> {
+    let page = service::list(&ctx(&state, &actor, &audit), &query.0).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// Get an institution
+///
+/// One institution within the caller's scope, with its `ETag`. Another city's or
+/// institution's id answers 404, and the attempt is audited.
+#[utoipa::path(
+    tag = super::TAG,
+    params(InstitutionPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The institution", body = Institution,
+            headers(("ETag" = String, description = "Its version, for If-Match"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/{id}")]
+pub async fn get_institution(
+    state: web::Data<AppState>,
+    actor: Actor,
+    audit: AuditContext,
+    path: web::Path<InstitutionPath>,
+) -> AppResult<HttpResponse> {
+    let tagged = service::get(&ctx(&state, &actor, &audit), path.id).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
+}
+
+/// Update an institution's profile
+///
+/// Changes the fields sent. `If-Match` with the current `ETag` is required: without it the
+/// answer is 428, with a stale one 412. City admins of its city, province admins and the
+/// institution's own admins may edit; an exited institution cannot be edited (409).
+#[utoipa::path(
+    tag = super::TAG,
+    params(InstitutionPath, ("If-Match" = String, Header, description = "The ETag from the last read")),
+    request_body = InstitutionUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Institution,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 428, response = PreconditionRequired),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[patch("/{id}")]
+pub async fn update_institution(
+    state: web::Data<AppState>,
+    actor: Actor,
+    audit: AuditContext,
+    path: web::Path<InstitutionPath>,
+    if_match: IfMatch,
+    body: ValidJson<InstitutionUpdate>,
+) -> AppResult<HttpResponse> {
+    let tagged = service::update(&ctx(&state, &actor, &audit), path.id, if_match.0, body.0).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
+}
+
+/// Change an institution's status
+///
+/// Moves an institution along its lifecycle: applied → registered, registered → suspended,
+/// suspended → registered, and any of them → exited (final). Other moves answer 409. Only the
+/// city admin of its city or a province admin may; actor, time and reason are kept.
+#[utoipa::path(
+    tag = super::TAG,
+    params(InstitutionPath),
+    request_body = StatusChangeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The institution after the change", body = Institution,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/{id}/status")]
+pub async fn change_institution_status(
+    state: web::Data<AppState>,
+    actor: Actor,
+    audit: AuditContext,
+    path: web::Path<InstitutionPath>,
+    body: ValidJson<StatusChangeRequest>,
+) -> AppResult<HttpResponse> {
+    let tagged = service::change_status(&ctx(&state, &actor, &audit), path.id, body.0).await?;
+    Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
+}
+
+/// List an institution's status changes
+///
+/// Every lifecycle transition of one institution, oldest first, with actor, time and reason.
+#[utoipa::path(
+    tag = super::TAG,
+    params(InstitutionPath, StatusChangeQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of status changes", body = Page<StatusChange>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/{id}/status-changes")]
+pub async fn list_institution_status_changes(
+    state: web::Data<AppState>,
+    actor: Actor,
+    audit: AuditContext,
+    req: HttpRequest,
+    path: web::Path<InstitutionPath>,
+    query: ValidQuery<StatusChangeQuery>,
+) -> AppResult<HttpResponse> {
+    let page = service::status_history(&ctx(&state, &actor, &audit), path.id, &query.0).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// The public registry of a city
+///
+/// The registered institutions of one city module, in a neutral order: registration time,
+/// then name. There is no ranking and no sort parameter (any unknown parameter answers 400),
+/// and this is the registry's only address. No token needed.
+#[utoipa::path(
+    tag = super::REGISTRY_TAG,
+    params(CityPath, RegistryQuery),
+    security(()),
+    responses(
+        (status = 200, description = "A page of the registry", body = Page<RegistryEntry>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/{code}/institutions")]
+pub async fn list_city_registry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<CityPath>,
+    query: ValidQuery<RegistryQuery>,
+) -> AppResult<HttpResponse> {
+    let page = service::registry(&state.db, &path.code, &query.0).await?;
+    Ok(pagination::respond(&req, page))
+}

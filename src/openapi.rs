@@ -1,0 +1,81 @@
+//! The OpenAPI document: info, tags, security schemes and shared components. Paths come from
+//! the handlers registered in [`crate::startup::api`].
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+use crate::http::responses::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "safetrain",
+        description = include_str!("openapi.md"),
+        contact(name = "safetrain platform operations", email = "ops@safetrain.example.cn"),
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "cities", description = "The 22 city modules: Guangdong's 21 prefecture-level cities and Hengqin. Public."),
+        (name = "registry", description = "The public registry of registered institutions, one list per city, in neutral order. Public."),
+        (name = "institutions", description = "Training institutions and their lifecycle, managed by city bureaus within their own city."),
+        (name = "audit", description = "The audit log of every API request, with a verifiable hash chain."),
+        (name = "operations", description = "Liveness, readiness and Prometheus metrics."),
+    ),
+    components(
+        schemas(Problem, FieldError),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+            UnsupportedMediaType, IdempotencyMismatch, PreconditionRequired, TooManyRequests, InternalError, ServiceUnavailable),
+    ),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT from the provincial unified identity service (RS256/ES256, verified against its JWKS) \
+                         or from the platform's own issuer (`safetrain token`).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+impl ApiDoc {
+    /// The base document with the crate's version.
+    pub fn openapi_with_version() -> utoipa::openapi::OpenApi {
+        let mut doc = Self::openapi();
+        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        doc
+    }
+}
+
+/// The whole document, as the server publishes it at `/api-docs/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi_with_version())
+        .configure(crate::startup::api)
+        .split_for_parts();
+    doc
+}
+
+/// The document as pretty JSON with a trailing newline, as committed in `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut text = document().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
