@@ -114,6 +114,11 @@ impl Application {
         &self.db
     }
 
+    /// Stops the server (gracefully with `graceful`), as SIGTERM does.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGTERM/SIGINT, then writes every queued audit record before returning.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
@@ -136,13 +141,13 @@ fn serve(
     let limit = settings.json_limit_bytes;
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
+            .configure(extra)
             .into_utoipa_app()
             .openapi(openapi::ApiDoc::openapi_with_version())
             .app_data(state.clone())
             .configure(api)
             .split_for_parts();
         app.configure(|c| http::extract::configure(c, limit))
-            .configure(extra)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::not_found))

@@ -65,38 +65,41 @@ struct Writer {
 impl Writer {
     async fn run(mut self, mut shutdown: oneshot::Receiver<()>) {
         let mut batch = Vec::with_capacity(self.batch_size);
+        let mut stopping = false;
         loop {
-            let first = tokio::select! {
-                record = self.rx.recv() => record,
-                _ = &mut shutdown => {
-                    // The server has stopped: take what is queued and finish.
-                    self.rx.close();
-                    None
-                }
-            };
-            let Some(first) = first else { break };
-            batch.push(first);
-            let deadline = Instant::now() + self.interval;
-            let mut closed = false;
+            let mut deadline: Option<Instant> = None;
+            let mut ended = false;
             while batch.len() < self.batch_size {
-                match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                    Ok(Some(record)) => batch.push(record),
-                    Ok(None) => {
-                        closed = true;
-                        break;
+                let wait = async {
+                    match deadline {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
                     }
-                    Err(_) => break,
+                };
+                tokio::select! {
+                    record = self.rx.recv() => match record {
+                        Some(record) => {
+                            deadline.get_or_insert_with(|| Instant::now() + self.interval);
+                            batch.push(record);
+                        }
+                        None => {
+                            ended = true;
+                            break;
+                        }
+                    },
+                    // The server has stopped: refuse new records, then drain what is queued.
+                    _ = &mut shutdown, if !stopping => {
+                        stopping = true;
+                        self.rx.close();
+                    }
+                    _ = wait => break,
                 }
             }
-            self.flush(&mut batch, closed).await;
-            if closed {
+            self.flush(&mut batch, stopping || ended).await;
+            if ended {
                 break;
             }
         }
-        while let Ok(record) = self.rx.try_recv() {
-            batch.push(record);
-        }
-        self.flush(&mut batch, true).await;
     }
 
     /// Writes the batch, retrying with back-off while the database is down. At shutdown it

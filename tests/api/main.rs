@@ -1,1 +1,10 @@
-
+//! Integration tests through real HTTP, on SQLite and (with `SAFETRAIN_TEST_POSTGRES_URL`) PostgreSQL.
+mod audit;
+mod auth;
+mod cities;
+mod cli;
+mod contract;
+mod helpers;
+mod institutions;
+mod operations;
+mod registry;

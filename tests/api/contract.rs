@@ -1,0 +1,68 @@
+use serde_json::Value;
+
+const REGENERATE: &str = "cargo run -- openapi > openapi/openapi.json";
+
+#[test]
+fn the_committed_spec_equals_the_generated_one() {
+    let generated = safetrain::openapi::document_json();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
+    assert!(
+        generated == committed,
+        "openapi/openapi.json is stale; regenerate it with `{REGENERATE}` and commit it"
+    );
+}
+
+#[test]
+fn every_operation_is_fully_documented() {
+    let doc: Value = serde_json::from_str(&safetrain::openapi::document_json()).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: operationId"));
+            assert!(
+                ids.insert(id.to_owned()),
+                "{name}: duplicate operationId {id}"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{name}: tag"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name}: summary"
+            );
+            assert!(op["security"].is_array(), "{name}: security");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|k| k.starts_with('4')),
+                "{name}: a 4xx response"
+            );
+            if op["security"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.get("bearer").is_some())
+            {
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{name}: 401 and 403"
+                );
+            }
+            if path.starts_with("/api/v1") {
+                for status in ["400", "429", "500", "503"] {
+                    assert!(responses.contains_key(status), "{name}: {status}");
+                }
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["413", "415"] {
+                    assert!(responses.contains_key(status), "{name}: {status}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! Test harness: a real server on a free port per test, on SQLite and (when
+//! `SAFETRAIN_TEST_POSTGRES_URL` is set) on a fresh PostgreSQL database of its own.
+pub mod jwks;
+pub mod tokens;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Once;
+
+use futures_util::FutureExt;
+use reqwest::{Method, RequestBuilder, Response};
+use safetrain::config::Settings;
+use safetrain::startup::{Application, Extra};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const PLATFORM_SECRET: &str = "test-platform-secret-of-at-least-32-bytes!";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backends this run covers: SQLite always, PostgreSQL when its URL is given.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if postgres_base().is_some() {
+        out.push(Backend::Postgres);
+    }
+    out
+}
+
+fn postgres_base() -> Option<String> {
+    std::env::var("SAFETRAIN_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A database for one test; dropped by [`TestDb::drop_db`].
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: TempDir,
+    pub data_dir: std::path::PathBuf,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().to_path_buf();
+        match backend {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+                pg_name: None,
+                _dir: dir,
+                data_dir,
+            },
+            Backend::Postgres => {
+                let base = postgres_base().expect("SAFETRAIN_TEST_POSTGRES_URL");
+                let name = format!("st_{}", uuid::Uuid::now_v7().simple());
+                let admin = Database::connect(&base)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create database");
+                admin.close().await.ok();
+                Self {
+                    url: with_database(&base, &name),
+                    pg_name: Some(name),
+                    _dir: dir,
+                    data_dir,
+                }
+            }
+        }
+    }
+
+    pub async fn drop_db(&self) {
+        if let (Some(name), Some(base)) = (&self.pg_name, postgres_base()) {
+            if let Ok(admin) = Database::connect(&base).await {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+                admin.close().await.ok();
+            }
+        }
+    }
+}
+
+/// `base` with its database name replaced by `name`.
+pub fn with_database(base: &str, name: &str) -> String {
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (base, None),
+    };
+    let prefix = head.rsplit_once('/').map(|(p, _)| p).unwrap_or(head);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// Settings for a test server: free port, its own data dir, generous rate limits, quick sealer.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut s = Settings::default();
+    s.listen = "127.0.0.1:0".into();
+    s.workers = 2;
+    s.data_dir = db.data_dir.clone();
+    s.database.url = Some(db.url.clone().into());
+    s.database.max_connections = 8;
+    s.auth.platform.secret = Some(PLATFORM_SECRET.to_owned().into());
+    s.rate_limit.anonymous_per_second = 100_000;
+    s.rate_limit.anonymous_burst = 100_000;
+    s.rate_limit.authenticated_per_second = 100_000;
+    s.rate_limit.authenticated_burst = 100_000;
+    s.audit.flush_interval_ms = 20;
+    s.audit.seal_interval_ms = 100;
+    s.audit.lease_ttl_secs = 3;
+    s.shutdown_timeout_secs = 5;
+    s
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            safetrain::telemetry::init("info,sqlx=warn");
+        }
+    });
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: DatabaseConnection,
+    pub handle: actix_web::dev::ServerHandle,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub async fn spawn_with(settings: Settings, extra: Extra) -> TestApp {
+    init_logs();
+    let app = Application::build_with(settings.clone(), extra)
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    let handle = app.handle();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        settings,
+        db,
+        handle,
+        task,
+    }
+}
+
+/// Runs `scenario` once per backend, each time on a fresh server and database.
+pub async fn each_backend<F, Fut>(scenario: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    each_backend_with(|_| {}, scenario).await
+}
+
+/// Like [`each_backend`] with adjusted settings.
+pub async fn each_backend_with<F, Fut>(adjust: impl Fn(&mut Settings), scenario: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let mut settings = test_settings(&db);
+        adjust(&mut settings);
+        let app = spawn_with(settings, |_| {}).await;
+        let handle = app.handle.clone();
+        let outcome = AssertUnwindSafe(scenario(app)).catch_unwind().await;
+        handle.stop(false).await;
+        db.drop_db().await;
+        if let Err(panic) = outcome {
+            eprintln!("scenario failed on {backend:?}");
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        etag: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut req = self.request(Method::PATCH, path, token).json(body);
+        if let Some(tag) = etag {
+            req = req.header("If-Match", tag);
+        }
+        req.send().await.expect("PATCH")
+    }
+
+    pub fn token(&self, role: &str, city: Option<&str>, institution: Option<&str>) -> String {
+        tokens::platform(
+            &self.settings,
+            role,
+            city,
+            institution,
+            &format!("{role}-{}", city.or(institution).unwrap_or("x")),
+        )
+    }
+
+    /// Creates an institution as the city admin of its city and returns the answer body.
+    pub async fn create_institution(&self, body: &Value) -> Value {
+        let city = body["city_code"].as_str().expect("city_code");
+        let res = self
+            .post(
+                "/api/v1/institutions",
+                Some(&self.token("city_admin", Some(city), None)),
+                body,
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "create failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        res.json().await.expect("json")
+    }
+
+    /// Moves an institution to `status` as a province admin.
+    pub async fn set_status(&self, id: &str, status: &str) -> Response {
+        let token = self.token("province_admin", None, None);
+        self.post(
+            &format!("/api/v1/institutions/{id}/status"),
+            Some(&token),
+            &json!({"status": status, "reason": "test"}),
+        )
+        .await
+    }
+
+    /// Waits until the batch writer and the sealer have caught up (bounded; no timing asserted).
+    pub async fn settle_audit(&self) -> Value {
+        let token = self.token("auditor", None, None);
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            last = self
+                .get("/api/v1/audit-logs/verify", Some(&token))
+                .await
+                .json()
+                .await
+                .expect("json");
+            if last["unsealed"] == 0 {
+                return last;
+            }
+        }
+        panic!("audit log never settled: {last}");
+    }
+}
+
+/// A valid unified social credit code numbered `n` in city `city`.
+pub fn credit_code(city: &str, n: u32) -> String {
+    safetrain::institutions::credit_code::complete(&format!("91{city}{n:09}"))
+        .expect("17 characters")
+}
+
+/// A complete, valid create body.
+pub fn institution_body(city: &str, n: u32, name: &str) -> Value {
+    json!({
+        "name": name,
+        "credit_code": credit_code(city, n),
+        "city_code": city,
+        "registered_address": "广州市天河区体育西路1号",
+        "office_address": "广州市天河区体育西路1号3楼",
+        "legal_representative": "张三",
+        "contact_name": "李四",
+        "contact_phone": "13812345678",
+        "business_term_end": null,
+        "platform_url": "https://training.example.cn",
+        "introduction": "从事安全生产培训。"
+    })
+}
+
+/// Asserts a problem+json answer with `status` and `code`, and returns its body.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type was {ct}"
+    );
+    let body: Value = res.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "problem: {body}");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("urn:safetrain:problem:")
+    );
+    body
+}
+
+/// A TCP proxy in front of PostgreSQL that a test can cut and restore, to take the database away.
+pub struct DbProxy {
+    pub port: u16,
+    target: String,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+}
+
+impl DbProxy {
+    pub async fn start(target: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let mut proxy = Self {
+            port,
+            target: target.to_owned(),
+            stop: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let target = self.target.clone();
+        tokio::spawn(async move {
+            loop {
+                let mut stop = rx.clone();
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    accepted = listener.accept() => {
+                        let Ok((mut inbound, _)) = accepted else { break };
+                        let target = target.clone();
+                        let mut stop = rx.clone();
+                        tokio::spawn(async move {
+                            let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                                _ = stop.changed() => {}
+                            }
+                        });
+                    }
+                }
+            }
+        });
+        self.stop = Some(tx);
+    }
+
+    /// Drops every connection and stops listening.
+    pub fn cut(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(true);
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn restore(&mut self) {
+        let listener = loop {
+            match tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        };
+        self.serve(listener);
+    }
+}
+
+/// The host:port of the PostgreSQL server the tests use.
+pub fn postgres_host_port() -> Option<String> {
+    let base = postgres_base()?;
+    let after_at = base.split('@').nth(1).unwrap_or(&base).to_owned();
+    Some(
+        after_at
+            .split('/')
+            .next()
+            .unwrap_or("127.0.0.1:5432")
+            .to_owned(),
+    )
+}
+
+/// `url` with its host:port replaced by 127.0.0.1:`port`.
+pub fn via_port(url: &str, port: u16) -> String {
+    let hp = postgres_host_port().unwrap_or_default();
+    url.replacen(&hp, &format!("127.0.0.1:{port}"), 1)
+}
