@@ -120,8 +120,10 @@ mod tests {
     #[test]
     fn ciphertext_round_trips_and_differs_each_time() {
         let dir = std::env::temp_dir().join(format!("st-key-{}", uuid::Uuid::now_v7()));
-        let mut settings = Settings::default();
-        settings.data_dir = dir.clone();
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Default::default()
+        };
         let cipher = DataCipher::from_settings(&settings).unwrap();
         let a = cipher.encrypt("13812345678").unwrap();
         let b = cipher.encrypt("13812345678").unwrap();

@@ -1,4 +1,5 @@
 //! safetrain: the REST API of the Guangdong work-safety qualification online training platform.
+#![deny(clippy::self_named_module_files)]
 
 /// The audit log: recorder, batch writer, hash chain and its endpoints.
 pub mod audit;

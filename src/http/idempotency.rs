@@ -69,8 +69,27 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// One use of a key: who sent it, on which route, with which request.
+pub struct Claim<'a> {
+    pub subject: &'a str,
+    pub key: &'a str,
+    pub route: &'a str,
+    pub hash: String,
+}
+
+impl<'a> Claim<'a> {
+    pub fn new<B: Serialize>(subject: &'a str, key: &'a str, route: &'a str, body: &B) -> Self {
+        Self {
+            subject,
+            key,
+            route,
+            hash: request_hash(route, body),
+        }
+    }
+}
+
 /// A stable hash of the route and request body.
-pub fn request_hash<B: Serialize>(route: &str, body: &B) -> String {
+fn request_hash<B: Serialize>(route: &str, body: &B) -> String {
     let mut h = Sha256::new();
     h.update(route.as_bytes());
     h.update(serde_json::to_vec(body).unwrap_or_default());
@@ -80,17 +99,13 @@ pub fn request_hash<B: Serialize>(route: &str, body: &B) -> String {
 /// The stored answer for this key, if any; 422 when the key was used for another request.
 pub async fn lookup<C: ConnectionTrait>(
     db: &C,
-    subject: &str,
-    key: &str,
-    hash: &str,
+    claim: &Claim<'_>,
 ) -> Result<Option<Stored>, AppError> {
-    let Some(row) = entity::Entity::find_by_id((subject.to_owned(), key.to_owned()))
-        .one(db)
-        .await?
-    else {
+    let id = (claim.subject.to_owned(), claim.key.to_owned());
+    let Some(row) = entity::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    if row.request_hash != hash {
+    if row.request_hash != claim.hash {
         return Err(AppError::IdempotencyMismatch);
     }
     Ok(Some(Stored {
@@ -103,19 +118,16 @@ pub async fn lookup<C: ConnectionTrait>(
 /// Stores the answer under the key, in the caller's transaction.
 pub async fn store<C: ConnectionTrait, B: Serialize>(
     db: &C,
-    subject: &str,
-    key: &str,
-    route: &str,
-    hash: &str,
+    claim: &Claim<'_>,
     status: u16,
     body: &B,
     location: Option<String>,
 ) -> Result<(), DbErr> {
     entity::ActiveModel {
-        subject: Set(subject.to_owned()),
-        key: Set(key.to_owned()),
-        route: Set(route.to_owned()),
-        request_hash: Set(hash.to_owned()),
+        subject: Set(claim.subject.to_owned()),
+        key: Set(claim.key.to_owned()),
+        route: Set(claim.route.to_owned()),
+        request_hash: Set(claim.hash.clone()),
         status_code: Set(status.into()),
         response_body: Set(serde_json::to_string(body).map_err(|e| DbErr::Custom(e.to_string()))?),
         location: Set(location),

@@ -44,7 +44,7 @@ pub struct Tagged {
 
 /// The outcome of a create call.
 pub enum Created {
-    New(Tagged),
+    New(Box<Tagged>),
     Replayed(Stored),
 }
 
@@ -157,10 +157,10 @@ pub async fn create(
             detail: "a city admin registers institutions in its own city only".into(),
         });
     }
-    let hash = idempotency::request_hash(CREATE_ROUTE, &body);
+    let claim = key.map(|key| idempotency::Claim::new(&cx.actor.subject, key, CREATE_ROUTE, &body));
     let txn = db::begin_write(cx.db).await?;
-    if let Some(key) = key
-        && let Some(stored) = idempotency::lookup(&txn, &cx.actor.subject, key, &hash).await?
+    if let Some(claim) = &claim
+        && let Some(stored) = idempotency::lookup(&txn, claim).await?
     {
         return Ok(Created::Replayed(stored));
     }
@@ -211,26 +211,17 @@ pub async fn create(
     .await?;
     cx.audit.set_resource(RESOURCE, id, Some(&body.city_code));
     let tagged = cx.tagged(model)?;
-    if let Some(key) = key {
+    if let Some(claim) = &claim {
         let location = format!("/api/v1/institutions/{id}");
-        let stored = idempotency::store(
-            &txn,
-            &cx.actor.subject,
-            key,
-            CREATE_ROUTE,
-            &hash,
-            201,
-            &tagged.institution,
-            Some(location),
-        )
-        .await;
+        let stored =
+            idempotency::store(&txn, claim, 201, &tagged.institution, Some(location)).await;
         if let Err(e) = stored {
             if !is_unique_violation(&e) {
                 return Err(e.into());
             }
             // A concurrent request with the same key won the race: answer as it did.
             drop(txn);
-            return match idempotency::lookup(cx.db, &cx.actor.subject, key, &hash).await? {
+            return match idempotency::lookup(cx.db, claim).await? {
                 Some(stored) => Ok(Created::Replayed(stored)),
                 None => Err(AppError::Conflict {
                     code: "idempotency_in_progress",
@@ -240,7 +231,7 @@ pub async fn create(
         }
     }
     cx.commit(txn, 201, &tagged.institution).await?;
-    Ok(Created::New(tagged))
+    Ok(Created::New(Box::new(tagged)))
 }
 
 pub async fn get(cx: &Ctx<'_>, id: Uuid) -> AppResult<Tagged> {

@@ -79,13 +79,12 @@ impl TestDb {
     }
 
     pub async fn drop_db(&self) {
-        if let (Some(name), Some(base)) = (&self.pg_name, postgres_base()) {
-            if let Ok(admin) = Database::connect(&base).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-                admin.close().await.ok();
-            }
+        if let (Some(name), Some(base)) = (&self.pg_name, postgres_base())
+            && let Ok(admin) = Database::connect(&base).await
+        {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = admin.execute_unprepared(&sql).await;
+            admin.close().await.ok();
         }
     }
 }
@@ -105,10 +104,12 @@ pub fn with_database(base: &str, name: &str) -> String {
 
 /// Settings for a test server: free port, its own data dir, generous rate limits, quick sealer.
 pub fn test_settings(db: &TestDb) -> Settings {
-    let mut s = Settings::default();
-    s.listen = "127.0.0.1:0".into();
-    s.workers = 2;
-    s.data_dir = db.data_dir.clone();
+    let mut s = Settings {
+        listen: "127.0.0.1:0".into(),
+        workers: 2,
+        data_dir: db.data_dir.clone(),
+        ..Default::default()
+    };
     s.database.url = Some(db.url.clone().into());
     s.database.max_connections = 8;
     s.auth.platform.secret = Some(PLATFORM_SECRET.to_owned().into());
