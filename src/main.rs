@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Openapi) => {
-            print!("{}", openapi::document_json());
+            use std::io::Write;
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(openapi::document_json().as_bytes());
             ExitCode::SUCCESS
         }
         Some(Command::Token(args)) => {

@@ -56,6 +56,7 @@ pub struct Application {
     stop_writer: tokio::sync::oneshot::Sender<()>,
     sealer: JoinHandle<()>,
     db: DatabaseConnection,
+    background: DatabaseConnection,
 }
 
 impl Application {
@@ -70,11 +71,19 @@ impl Application {
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
+        // Background tasks get a pool of their own, opened on this runtime: connections a
+        // request pool opens on a server worker's runtime die with that worker at shutdown,
+        // and the final flush of the audit queue must still reach the database then.
+        let background = db::connect_background(&settings).await?;
         let (stop_writer, stopped) = tokio::sync::oneshot::channel();
-        let (sink, writer) =
-            AuditSink::spawn(db.clone(), &settings.audit, metrics.clone(), stopped);
+        let (sink, writer) = AuditSink::spawn(
+            background.clone(),
+            &settings.audit,
+            metrics.clone(),
+            stopped,
+        );
         let sealer = tokio::spawn(audit::chain::run_sealer(
-            db.clone(),
+            background.clone(),
             uuid::Uuid::now_v7().to_string(),
             Duration::from_millis(settings.audit.seal_interval_ms),
             Duration::from_secs(settings.audit.lease_ttl_secs),
@@ -103,6 +112,7 @@ impl Application {
             stop_writer,
             sealer,
             db,
+            background,
         })
     }
 
@@ -126,7 +136,8 @@ impl Application {
         let _ = self.stop_writer.send(());
         let _ = self.writer.await;
         self.sealer.abort();
-        let _ = audit::chain::seal_batch(&self.db).await;
+        let _ = audit::chain::seal_batch(&self.background).await;
+        self.background.close_by_ref().await.ok();
         self.db.close_by_ref().await.ok();
         result
     }

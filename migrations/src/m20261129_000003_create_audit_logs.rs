@@ -30,6 +30,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer(AuditLogs::LatencyUs))
                     .col(text_null(AuditLogs::RequestBody))
                     .col(text_null(AuditLogs::ResponseBody))
+                    // SHA-256 of the fields above, computed at insert; the sealer chains these.
+                    .col(string_len(AuditLogs::ContentHash, 64))
                     .col(big_integer_null(AuditLogs::ChainSeq).unique_key())
                     .col(string_len_null(AuditLogs::PrevHash, 64))
                     .col(string_len_null(AuditLogs::ChainHash, 64))
@@ -91,6 +93,7 @@ enum AuditLogs {
     LatencyUs,
     RequestBody,
     ResponseBody,
+    ContentHash,
     ChainSeq,
     PrevHash,
     ChainHash,

@@ -17,10 +17,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 const SEAL_BATCH: u64 = 1000;
 const LEASE: &str = "audit_sealer";
 
-/// SHA-256 over every stored field of the record except the chain columns.
+/// SHA-256 over every stored field of the record except its row id and the hash columns.
 pub fn content_hash(m: &entity::Model) -> String {
     let fields = serde_json::json!([
-        m.id,
         m.request_id,
         m.occurred_at
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -53,32 +52,37 @@ pub fn link(prev: &str, content: &str) -> String {
 /// Links up to one batch of unsealed records; returns how many it sealed.
 pub async fn seal_batch(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let txn = db::begin_write(db).await?;
-    let last = Entity::find()
+    let last: Option<(i64, Option<String>)> = Entity::find()
+        .select_only()
+        .column(Column::ChainSeq)
+        .column(Column::ChainHash)
         .filter(Column::ChainSeq.is_not_null())
         .order_by_desc(Column::ChainSeq)
+        .into_tuple()
         .one(&txn)
         .await?;
     let (mut seq, mut prev) = match last {
-        Some(m) => (
-            m.chain_seq.unwrap_or(0),
-            m.chain_hash.unwrap_or_else(|| GENESIS.into()),
-        ),
+        Some((seq, hash)) => (seq, hash.unwrap_or_else(|| GENESIS.into())),
         None => (0, GENESIS.to_owned()),
     };
-    let rows = Entity::find()
+    let rows: Vec<(i64, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::ContentHash)
         .filter(Column::ChainSeq.is_null())
         .order_by_asc(Column::Id)
         .limit(SEAL_BATCH)
+        .into_tuple()
         .all(&txn)
         .await?;
-    for row in &rows {
+    for (id, content) in &rows {
         seq += 1;
-        let hash = link(&prev, &content_hash(row));
+        let hash = link(&prev, content);
         let updated = Entity::update_many()
             .col_expr(Column::ChainSeq, Expr::value(seq))
             .col_expr(Column::PrevHash, Expr::value(prev.clone()))
             .col_expr(Column::ChainHash, Expr::value(hash.clone()))
-            .filter(Column::Id.eq(row.id))
+            .filter(Column::Id.eq(*id))
             .filter(Column::ChainSeq.is_null())
             .exec(&txn)
             .await?;
@@ -219,8 +223,9 @@ pub async fn verify<C: ConnectionTrait>(
             checked += 1;
             let prev = row.prev_hash.clone().unwrap_or_default();
             let linked = expected_prev.as_deref().is_none_or(|p| p == prev);
-            let intact =
-                row.chain_hash.as_deref() == Some(link(&prev, &content_hash(&row)).as_str());
+            let content = content_hash(&row);
+            let intact = content == row.content_hash
+                && row.chain_hash.as_deref() == Some(link(&prev, &content).as_str());
             if row.chain_seq != Some(expected_seq) || !linked || !intact {
                 return Ok(ChainVerification {
                     ok: false,

@@ -22,6 +22,7 @@ pub struct Model {
     pub latency_us: i64,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    pub content_hash: String,
     pub chain_seq: Option<i64>,
     pub prev_hash: Option<String>,
     pub chain_hash: Option<String>,
@@ -31,3 +32,31 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// An insertable record: every field of `m` set, the id left to the database.
+pub fn new_record(m: Model) -> ActiveModel {
+    use sea_orm::ActiveValue::{NotSet, Set};
+    ActiveModel {
+        id: NotSet,
+        request_id: Set(m.request_id),
+        occurred_at: Set(m.occurred_at),
+        actor_subject: Set(m.actor_subject),
+        actor_role: Set(m.actor_role),
+        actor_city: Set(m.actor_city),
+        actor_institution: Set(m.actor_institution),
+        client_ip: Set(m.client_ip),
+        method: Set(m.method),
+        route: Set(m.route),
+        resource_type: Set(m.resource_type),
+        resource_id: Set(m.resource_id),
+        resource_city: Set(m.resource_city),
+        status: Set(m.status),
+        latency_us: Set(m.latency_us),
+        request_body: Set(m.request_body),
+        response_body: Set(m.response_body),
+        content_hash: Set(m.content_hash),
+        chain_seq: Set(None),
+        prev_hash: Set(None),
+        chain_hash: Set(None),
+    }
+}

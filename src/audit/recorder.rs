@@ -9,7 +9,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, NotSet};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -73,6 +73,7 @@ impl AuditContext {
 }
 
 impl Draft {
+    /// The record to insert, with its content hash computed over what will be stored.
     fn to_record(
         &self,
         actor: Option<&Actor>,
@@ -83,28 +84,31 @@ impl Draft {
             Some((t, i, c)) => (Some(t.clone()), Some(i.clone()), c.clone()),
             None => (None, None, None),
         };
-        entity::ActiveModel {
-            id: NotSet,
-            request_id: Set(self.request_id),
-            occurred_at: Set(self.occurred_at),
-            actor_subject: Set(actor.map(|a| a.subject.clone())),
-            actor_role: Set(actor.map(|a| a.role.as_str().to_owned())),
-            actor_city: Set(actor.and_then(|a| a.city.clone())),
-            actor_institution: Set(actor.and_then(|a| a.institution)),
-            client_ip: Set(self.client_ip.clone()),
-            method: Set(self.method.clone()),
-            route: Set(self.route.clone()),
-            resource_type: Set(resource_type),
-            resource_id: Set(resource_id),
-            resource_city: Set(resource_city),
-            status: Set(status.into()),
-            latency_us: Set(self.started.elapsed().as_micros().min(i64::MAX as u128) as i64),
-            request_body: Set(self.request_body.clone()),
-            response_body: Set(response_body),
-            chain_seq: Set(None),
-            prev_hash: Set(None),
-            chain_hash: Set(None),
-        }
+        let mut m = entity::Model {
+            id: 0,
+            request_id: self.request_id,
+            occurred_at: self.occurred_at,
+            actor_subject: actor.map(|a| a.subject.clone()),
+            actor_role: actor.map(|a| a.role.as_str().to_owned()),
+            actor_city: actor.and_then(|a| a.city.clone()),
+            actor_institution: actor.and_then(|a| a.institution),
+            client_ip: self.client_ip.clone(),
+            method: self.method.clone(),
+            route: self.route.clone(),
+            resource_type,
+            resource_id,
+            resource_city,
+            status: status.into(),
+            latency_us: self.started.elapsed().as_micros().min(i64::MAX as u128) as i64,
+            request_body: self.request_body.clone(),
+            response_body,
+            content_hash: String::new(),
+            chain_seq: None,
+            prev_hash: None,
+            chain_hash: None,
+        };
+        m.content_hash = super::chain::content_hash(&m);
+        entity::new_record(m)
     }
 }
 

@@ -10,8 +10,17 @@ use sea_orm::{
 
 use crate::config::Settings;
 
-/// Opens the pool; creates the data dir for an embedded SQLite database.
+/// Opens the request pool; creates the data dir for an embedded SQLite database.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    open(settings, settings.database.max_connections).await
+}
+
+/// A small pool for background tasks (audit writer, sealer).
+pub async fn connect_background(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    open(settings, 3).await
+}
+
+async fn open(settings: &Settings, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir)
@@ -19,7 +28,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     }
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(settings.database.max_connections)
+        .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(settings.database.connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(settings.database.connect_timeout_secs))

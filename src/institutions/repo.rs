@@ -1,8 +1,9 @@
 //! Every query of institutions. Each takes the caller's scope; another tenant's row reads as absent.
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -77,17 +78,17 @@ pub async fn registry<C: ConnectionTrait>(
         .add(Column::CityCode.eq(city))
         .add(Column::Status.eq(InstitutionStatus::Registered.as_str()));
     if let Some((at, name, id)) = after {
-        cond = cond.add(
-            Condition::any().add(Column::RegisteredAt.gt(at)).add(
-                Condition::all().add(Column::RegisteredAt.eq(at)).add(
-                    Condition::any().add(Column::Name.gt(name.clone())).add(
-                        Condition::all()
-                            .add(Column::Name.eq(name))
-                            .add(Column::Id.gt(id)),
-                    ),
-                ),
-            ),
-        );
+        // A row-value comparison, which both databases answer with one range scan of the index.
+        let key = Expr::tuple([
+            Expr::col(Column::RegisteredAt),
+            Expr::col(Column::Name),
+            Expr::col(Column::Id),
+        ]);
+        cond = cond.add(key.gt(Expr::tuple([
+            Expr::value(at),
+            Expr::value(name),
+            Expr::value(id),
+        ])));
     }
     Entity::find()
         .filter(cond)

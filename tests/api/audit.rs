@@ -289,7 +289,7 @@ async fn queued_records_are_written_on_graceful_shutdown() {
 #[tokio::test]
 async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_180_days() {
     use safetrain::audit::chain;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    use sea_orm::ActiveModelTrait;
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let settings = test_settings(&db);
@@ -310,19 +310,34 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
         let old = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        safetrain::audit::entity::ActiveModel {
-            request_id: Set(uuid::Uuid::now_v7()),
-            occurred_at: Set(old),
-            client_ip: Set("127.0.0.1".into()),
-            method: Set("GET".into()),
-            route: Set("/api/v1/cities".into()),
-            status: Set(200),
-            latency_us: Set(1),
-            ..Default::default()
-        }
-        .insert(&conn)
-        .await
-        .unwrap();
+        let mut record = safetrain::audit::entity::Model {
+            id: 0,
+            request_id: uuid::Uuid::now_v7(),
+            occurred_at: old,
+            actor_subject: None,
+            actor_role: None,
+            actor_city: None,
+            actor_institution: None,
+            client_ip: "127.0.0.1".into(),
+            method: "GET".into(),
+            route: "/api/v1/cities".into(),
+            resource_type: None,
+            resource_id: None,
+            resource_city: None,
+            status: 200,
+            latency_us: 1,
+            request_body: None,
+            response_body: None,
+            content_hash: String::new(),
+            chain_seq: None,
+            prev_hash: None,
+            chain_hash: None,
+        };
+        record.content_hash = chain::content_hash(&record);
+        safetrain::audit::entity::new_record(record)
+            .insert(&conn)
+            .await
+            .unwrap();
         app.create_institution(&institution_body("440100", 400, "保留"))
             .await;
         assert_eq!(
