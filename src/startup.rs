@@ -68,6 +68,7 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
+        let cities = cities::Catalog::load(&db).await?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
@@ -96,6 +97,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db: db.clone(),
+            cities,
             settings: Arc::new(settings),
             auth,
             cipher,

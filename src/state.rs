@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::audit::AuditSink;
 use crate::auth::Authenticator;
+use crate::cities::Catalog;
 use crate::config::Settings;
 use crate::crypto::DataCipher;
 use crate::http::rate_limit::RateLimits;
@@ -12,6 +13,7 @@ use crate::metrics::Metrics;
 
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub cities: Catalog,
     pub settings: Arc<Settings>,
     pub auth: Arc<Authenticator>,
     pub cipher: DataCipher,

@@ -18,27 +18,40 @@ const SEAL_BATCH: u64 = 1000;
 const LEASE: &str = "audit_sealer";
 
 /// SHA-256 over every stored field of the record except its row id and the hash columns.
+/// Each field is length-prefixed (absent fields have their own marker), so no two different
+/// records hash the same input.
 pub fn content_hash(m: &entity::Model) -> String {
-    let fields = serde_json::json!([
-        m.request_id,
-        m.occurred_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        m.actor_subject,
-        m.actor_role,
-        m.actor_city,
-        m.actor_institution,
-        m.client_ip,
-        m.method,
-        m.route,
-        m.resource_type,
-        m.resource_id,
-        m.resource_city,
-        m.status,
-        m.latency_us,
-        m.request_body,
-        m.response_body,
-    ]);
-    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+    let mut h = Sha256::new();
+    let mut field = |value: Option<&[u8]>| match value {
+        Some(bytes) => {
+            h.update([1u8]);
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        }
+        None => h.update([0u8]),
+    };
+    let request_id = m.request_id.to_string();
+    let occurred_at = m
+        .occurred_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let institution = m.actor_institution.map(|i| i.to_string());
+    let (status, latency) = (m.status.to_string(), m.latency_us.to_string());
+    field(Some(request_id.as_bytes()));
+    field(Some(occurred_at.as_bytes()));
+    for text in [&m.actor_subject, &m.actor_role, &m.actor_city, &institution] {
+        field(text.as_deref().map(str::as_bytes));
+    }
+    for text in [&m.client_ip, &m.method, &m.route] {
+        field(Some(text.as_bytes()));
+    }
+    for text in [&m.resource_type, &m.resource_id, &m.resource_city] {
+        field(text.as_deref().map(str::as_bytes));
+    }
+    field(Some(status.as_bytes()));
+    field(Some(latency.as_bytes()));
+    field(m.request_body.as_deref().map(str::as_bytes));
+    field(m.response_body.as_deref().map(str::as_bytes));
+    hex::encode(h.finalize())
 }
 
 /// The chain hash of a record: SHA-256 of the previous chain hash and its content hash.

@@ -230,18 +230,21 @@ async fn finish(
     let (http, response) = res.into_parts();
     let (response, body) = response.into_parts();
     let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-    let record = {
-        let draft = ctx.lock();
-        let already = draft.persisted && status.is_success();
-        (!already).then(|| {
-            draft.to_record(
-                draft.actor.as_ref(),
-                status.as_u16(),
-                sanitize::for_audit(&bytes),
-            )
-        })
-    };
-    if let Some(record) = record {
+    let already = ctx.lock().persisted && status.is_success();
+    if !already {
+        let own_json = response
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        let stored = if own_json {
+            sanitize::for_audit_own_json(&bytes)
+        } else {
+            sanitize::for_audit(&bytes)
+        };
+        let record = {
+            let draft = ctx.lock();
+            draft.to_record(draft.actor.as_ref(), status.as_u16(), stored)
+        };
         state.audit.submit(record).await;
     }
     ServiceResponse::new(http, response.set_body(BoxBody::new(bytes)))

@@ -6,7 +6,7 @@ use validator::Validate;
 use super::entity;
 
 /// A city module: a prefecture-level city of Guangdong, or the Hengqin cooperation zone.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct City {
     /// The module code: the GB/T 2260 code of the city (Hengqin: 449900, see the README).
     #[schema(example = "440100")]

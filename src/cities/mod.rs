@@ -11,6 +11,28 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub const TAG: &str = "cities";
 
+/// The city modules, read once at start: they change only with the fixtures.
+#[derive(Clone)]
+pub struct Catalog(std::sync::Arc<Vec<dto::City>>);
+
+impl Catalog {
+    pub async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let rows = repo::list(db).await?;
+        Ok(Self(std::sync::Arc::new(
+            rows.into_iter().map(dto::City::from).collect(),
+        )))
+    }
+
+    /// Every module, ordered by code.
+    pub fn all(&self) -> &[dto::City] {
+        &self.0
+    }
+
+    pub fn get(&self, code: &str) -> Option<&dto::City> {
+        self.0.iter().find(|c| c.code == code)
+    }
+}
+
 const FIXTURE: &str = include_str!("../../fixtures/cities.json");
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -6,7 +6,3 @@ use super::entity::{Column, Entity, Model};
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, DbErr> {
     Entity::find().order_by_asc(Column::Code).all(db).await
 }
-
-pub async fn find<C: ConnectionTrait>(db: &C, code: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_by_id(code.to_owned()).one(db).await
-}

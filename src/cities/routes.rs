@@ -2,7 +2,6 @@
 use actix_web::{get, web};
 
 use super::dto::{City, CityListQuery, CityPath};
-use super::repo;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ValidQuery;
 use crate::http::responses::*;
@@ -24,8 +23,7 @@ pub async fn list_cities(
     state: web::Data<AppState>,
     _query: ValidQuery<CityListQuery>,
 ) -> AppResult<web::Json<Vec<City>>> {
-    let rows = repo::list(&state.db).await?;
-    Ok(web::Json(rows.into_iter().map(City::from).collect()))
+    Ok(web::Json(state.cities.all().to_vec()))
 }
 
 /// Get a city module
@@ -44,8 +42,6 @@ pub async fn get_city(
     state: web::Data<AppState>,
     path: web::Path<CityPath>,
 ) -> AppResult<web::Json<City>> {
-    let city = repo::find(&state.db, &path.code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(web::Json(City::from(city)))
+    let city = state.cities.get(&path.code).ok_or(AppError::NotFound)?;
+    Ok(web::Json(city.clone()))
 }

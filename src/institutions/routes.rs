@@ -18,6 +18,7 @@ use crate::state::AppState;
 fn ctx<'a>(state: &'a AppState, actor: &'a Actor, audit: &'a AuditContext) -> Ctx<'a> {
     Ctx {
         db: &state.db,
+        cities: &state.cities,
         cipher: &state.cipher,
         actor,
         audit,
@@ -281,6 +282,6 @@ pub async fn list_city_registry(
     path: web::Path<CityPath>,
     query: ValidQuery<RegistryQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::registry(&state.db, &path.code, &query.0).await?;
+    let page = service::registry(&state.db, &state.cities, &path.code, &query.0).await?;
     Ok(pagination::respond(&req, page))
 }

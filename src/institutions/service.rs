@@ -10,12 +10,13 @@ use super::repo;
 use super::status::InstitutionStatus;
 use crate::audit::AuditContext;
 use crate::auth::{Actor, Role, Scope};
+use crate::cities::Catalog;
 use crate::crypto::{DataCipher, mask_phone};
+use crate::db;
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::http::etag::etag;
 use crate::http::idempotency::{self, Stored};
 use crate::http::pagination::{Page, decode_cursor};
-use crate::{cities, db};
 
 pub const RESOURCE: &str = "institution";
 const CREATE_ROUTE: &str = "POST /api/v1/institutions";
@@ -31,6 +32,7 @@ const REGULATORS: &[Role] = &[Role::ProvinceAdmin, Role::CityAdmin];
 /// What a service call needs to know about the request.
 pub struct Ctx<'a> {
     pub db: &'a DatabaseConnection,
+    pub cities: &'a Catalog,
     pub cipher: &'a DataCipher,
     pub actor: &'a Actor,
     pub audit: &'a AuditContext,
@@ -164,7 +166,7 @@ pub async fn create(
     {
         return Ok(Created::Replayed(stored));
     }
-    if cities::repo::find(&txn, &body.city_code).await?.is_none() {
+    if cx.cities.get(&body.city_code).is_none() {
         return Err(AppError::field(
             "city_code",
             "unknown_city",
@@ -398,10 +400,11 @@ pub async fn status_history(
 /// The public registry of one city: registered institutions, in registration order then name.
 pub async fn registry(
     db: &DatabaseConnection,
+    cities: &Catalog,
     city: &str,
     q: &RegistryQuery,
 ) -> AppResult<Page<RegistryEntry>> {
-    if cities::repo::find(db, city).await?.is_none() {
+    if cities.get(city).is_none() {
         return Err(AppError::NotFound);
     }
     let after = q

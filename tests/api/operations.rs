@@ -201,7 +201,7 @@ async fn a_lost_database_answers_503_and_recovers_without_restart() {
     let down = app.get("/readyz", None).await;
     assert!(down.headers().contains_key("retry-after"));
     assert_problem(down, 503, "service_unavailable").await;
-    let read = app.get("/api/v1/cities", None).await;
+    let read = app.get("/api/v1/cities/440100/institutions", None).await;
     assert!(read.headers().contains_key("retry-after"));
     assert_problem(read, 503, "service_unavailable").await;
 
@@ -215,7 +215,12 @@ async fn a_lost_database_answers_503_and_recovers_without_restart() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(ready, "ready again once the database is back");
-    assert_eq!(app.get("/api/v1/cities", None).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/cities/440100/institutions", None)
+            .await
+            .status(),
+        200
+    );
     app.settle_audit().await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
     assert!(
@@ -235,7 +240,7 @@ async fn a_lost_database_answers_503_and_recovers_without_restart() {
         1,
         "the refused API read (operations endpoints are not audited)"
     );
-    assert_eq!(items[0]["route"], "/api/v1/cities");
+    assert_eq!(items[0]["route"], "/api/v1/cities/{code}/institutions");
     app.handle.stop(false).await;
     proxy.cut();
     db.drop_db().await;
