@@ -161,7 +161,12 @@ fn serve(
             .configure(api)
             .split_for_parts();
         app.configure(|c| http::extract::configure(c, limit))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/api-docs/openapi.json", api)
+                    // No spec validation by a third-party service: the page stays on this origin.
+                    .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+            )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::not_found))
             .wrap(from_fn(http::panic::catch))

@@ -97,8 +97,8 @@ impl Authenticator {
 
     /// Verifies `token` and maps its claims to an actor; every failure is a 401.
     pub async fn verify(&self, token: &str) -> Result<Actor, AppError> {
-        let header =
-            decode_header(token).map_err(|e| unauthorized("token_malformed", e.to_string()))?;
+        let header = decode_header(token)
+            .map_err(|_| unauthorized("token_malformed", "the token is not a well-formed JWT"))?;
         let issuer = unverified_issuer(token)?;
         if issuer == self.platform_issuer {
             if header.alg != Algorithm::HS256 {
@@ -162,22 +162,28 @@ impl Authenticator {
 
 fn token_error(e: jsonwebtoken::errors::Error) -> AppError {
     use jsonwebtoken::errors::ErrorKind;
-    let code = match e.kind() {
-        ErrorKind::ExpiredSignature => "token_expired",
-        ErrorKind::ImmatureSignature => "token_not_yet_valid",
-        ErrorKind::InvalidIssuer => "token_issuer",
-        ErrorKind::InvalidAudience => "token_audience",
-        ErrorKind::InvalidSignature => "token_signature",
-        ErrorKind::MissingRequiredClaim(_) => "token_claims",
-        _ => "token_invalid",
+    let (code, detail) = match e.kind() {
+        ErrorKind::ExpiredSignature => ("token_expired", "the token has expired"),
+        ErrorKind::ImmatureSignature => ("token_not_yet_valid", "the token is not valid yet (nbf)"),
+        ErrorKind::InvalidIssuer => ("token_issuer", "the token's issuer is not trusted"),
+        ErrorKind::InvalidAudience => (
+            "token_audience",
+            "the token is not meant for this API (aud)",
+        ),
+        ErrorKind::InvalidSignature => ("token_signature", "the token's signature does not verify"),
+        ErrorKind::MissingRequiredClaim(_) => {
+            ("token_claims", "the token lacks exp, iss, aud or sub")
+        }
+        ErrorKind::InvalidAlgorithm => ("token_algorithm", "the token's algorithm is not accepted"),
+        _ => ("token_invalid", "the token cannot be verified"),
     };
-    unauthorized(code, e.to_string())
+    unauthorized(code, detail)
 }
 
 /// Reads `iss` before verification, only to choose which issuer's keys verify the token.
 fn unverified_issuer(token: &str) -> Result<String, AppError> {
     let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(token)
-        .map_err(|e| unauthorized("token_malformed", e.to_string()))?;
+        .map_err(|_| unauthorized("token_malformed", "the token's claims are not readable"))?;
     claims
         .get("iss")
         .and_then(Value::as_str)

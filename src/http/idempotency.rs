@@ -38,6 +38,21 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
+/// The `Idempotency-Key` header as the contract documents it.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyHeader {
+    /// 1–200 visible ASCII characters; makes the create call safe to retry.
+    #[serde(default, rename = "Idempotency-Key")]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[!-~]{1,200}$",
+        example = "create-2026-11-29-0001"
+    )]
+    pub idempotency_key: String,
+}
+
 /// A response stored under a key.
 pub struct Stored {
     pub status: u16,

@@ -24,7 +24,7 @@ fn problem(
     headers: &[(&str, &str)],
 ) -> RefOr<Response> {
     let errors = if code == "validation_failed" {
-        json!([{"field": "credit_code", "rule": "check_character", "message": "the 18th character does not match the GB 32100 check character"}])
+        json!([{"field": "sort", "rule": "unknown_parameter", "message": "unknown field `sort`, expected `limit` or `cursor`"}])
     } else {
         json!([])
     };
@@ -60,7 +60,7 @@ problem_response!(
     400,
     "validation_failed",
     "The request is invalid: a field breaks a rule, the JSON is malformed, or a query parameter is unknown",
-    "credit_code: the 18th character does not match the GB 32100 check character"
+    "sort: unknown field `sort`, expected `limit` or `cursor`"
 );
 problem_response!(
     Unauthorized,

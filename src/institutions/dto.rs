@@ -75,7 +75,7 @@ pub struct InstitutionCreate {
         min_length = 18,
         max_length = 18,
         pattern = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-        example = "91350100M000100Y43"
+        example = "91440101MA59UFRF1R"
     )]
     pub credit_code: String,
     /// The city module the institution registers in.
@@ -197,7 +197,7 @@ pub struct Institution {
     #[schema(example = "广州安培职业培训学校")]
     pub name: String,
     /// Unified social credit code.
-    #[schema(example = "91350100M000100Y43")]
+    #[schema(example = "91440101MA59UFRF1R")]
     pub credit_code: String,
     /// The city module.
     #[schema(example = "440100")]
@@ -241,7 +241,7 @@ pub struct RegistryEntry {
     #[schema(example = "广州安培职业培训学校")]
     pub name: String,
     /// Unified social credit code.
-    #[schema(example = "91350100M000100Y43")]
+    #[schema(example = "91440101MA59UFRF1R")]
     pub credit_code: String,
     /// The city module.
     #[schema(example = "440100")]

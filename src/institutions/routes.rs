@@ -10,7 +10,7 @@ use crate::cities::dto::CityPath;
 use crate::error::AppResult;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{ValidJson, ValidQuery};
-use crate::http::idempotency::IdempotencyKey;
+use crate::http::idempotency::{IdempotencyHeader, IdempotencyKey};
 use crate::http::pagination::{self, Page};
 use crate::http::responses::*;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpRespons
 #[utoipa::path(
     tag = super::TAG,
     request_body = InstitutionCreate,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–200 visible ASCII characters; makes the call safe to retry")),
+    params(IdempotencyHeader),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Institution, headers(
