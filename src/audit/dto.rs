@@ -153,3 +153,5 @@ pub struct VerifyQuery {
     /// Verify records at or before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
 }
+
+crate::http::pagination::page_schema!(AuditLogPage, AuditLog);

@@ -2,12 +2,12 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::chain::ChainVerification;
-use super::dto::{AuditLog, AuditLogQuery, VerifyQuery};
+use super::dto::{AuditLogPage, AuditLogQuery, VerifyQuery};
 use super::service;
 use crate::auth::Actor;
 use crate::error::AppResult;
 use crate::http::extract::ValidQuery;
-use crate::http::pagination::{self, Page};
+use crate::http::pagination;
 use crate::http::responses::*;
 use crate::state::AppState;
 
@@ -21,7 +21,7 @@ use crate::state::AppState;
     params(AuditLogQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of audit records", body = Page<AuditLog>,
+        (status = 200, description = "A page of audit records", body = AuditLogPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),

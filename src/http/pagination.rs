@@ -5,7 +5,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use utoipa::ToSchema;
 
 use crate::error::AppError;
 
@@ -13,14 +12,29 @@ pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
 
 /// One page of a list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct Page<T> {
-    /// The items of this page, in the list's documented order.
     pub items: Vec<T>,
-    /// Pass as `cursor` to read the next page; null on the last page.
-    #[schema(required = true, example = json!(null))]
     pub next_cursor: Option<String>,
 }
+
+/// Declares the documented schema of a page of `$item` (what [`Page`] serializes to), so that
+/// generated clients see the item type by reference.
+macro_rules! page_schema {
+    ($name:ident, $item:ty) => {
+        #[doc = concat!("One page of ", stringify!($item), " items.")]
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)]
+        pub struct $name {
+            /// The items of this page, in the list's documented order.
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to read the next page; null on the last page.
+            #[schema(required = true, example = json!(null))]
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use page_schema;
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.

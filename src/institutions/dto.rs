@@ -394,3 +394,9 @@ mod tests {
         assert!(web_url("https://a b").is_err());
     }
 }
+
+crate::http::pagination::page_schema!(InstitutionPage, Institution);
+
+crate::http::pagination::page_schema!(RegistryEntryPage, RegistryEntry);
+
+crate::http::pagination::page_schema!(StatusChangePage, StatusChange);

@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{ValidJson, ValidQuery};
 use crate::http::idempotency::{IdempotencyHeader, IdempotencyKey};
-use crate::http::pagination::{self, Page};
+use crate::http::pagination;
 use crate::http::responses::*;
 use crate::state::AppState;
 
@@ -44,7 +44,8 @@ fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpRespons
     responses(
         (status = 201, description = "Created", body = Institution, headers(
             ("Location" = String, description = "The new institution's URL"),
-            ("ETag" = String, description = "Its version, for If-Match"))),
+            ("ETag" = String, description = "Its version, for If-Match"),
+            ("Idempotent-Replayed" = String, description = "`true` when this answer repeats the first one for the same Idempotency-Key"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -94,7 +95,7 @@ pub async fn create_institution(
     params(InstitutionListQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of institutions", body = Page<Institution>,
+        (status = 200, description = "A page of institutions", body = InstitutionPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
@@ -232,7 +233,7 @@ pub async fn change_institution_status(
     params(InstitutionPath, StatusChangeQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of status changes", body = Page<StatusChange>,
+        (status = 200, description = "A page of status changes", body = StatusChangePage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
@@ -266,7 +267,7 @@ pub async fn list_institution_status_changes(
     params(CityPath, RegistryQuery),
     security(()),
     responses(
-        (status = 200, description = "A page of the registry", body = Page<RegistryEntry>,
+        (status = 200, description = "A page of the registry", body = RegistryEntryPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
