@@ -23,12 +23,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "A page of audit records", body = AuditLogPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
     )
 )]
 #[get("")]
@@ -53,12 +48,7 @@ pub async fn list_audit_logs(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The verification result", body = ChainVerification),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
     )
 )]
 #[get("/verify")]

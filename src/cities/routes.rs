@@ -13,10 +13,7 @@ use crate::state::AppState;
 /// Guangdong–Macao In-Depth Cooperation Zone, ordered by code. No token needed.
 #[utoipa::path(tag = super::TAG, params(CityListQuery), security(()), responses(
     (status = 200, description = "Every city module", body = Vec<City>),
-    (status = 400, response = BadRequest),
-    (status = 429, response = TooManyRequests),
-    (status = 500, response = InternalError),
-    (status = 503, response = ServiceUnavailable),
+    ReferenceErrors,
 ))]
 #[get("")]
 pub async fn list_cities(
@@ -31,11 +28,8 @@ pub async fn list_cities(
 /// One city module by its code. No token needed.
 #[utoipa::path(tag = super::TAG, params(CityPath), security(()), responses(
     (status = 200, description = "The city module", body = City),
-    (status = 400, response = BadRequest),
     (status = 404, response = NotFound),
-    (status = 429, response = TooManyRequests),
-    (status = 500, response = InternalError),
-    (status = 503, response = ServiceUnavailable),
+    ReferenceErrors,
 ))]
 #[get("/{code}")]
 pub async fn get_city(

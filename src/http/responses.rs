@@ -149,3 +149,56 @@ problem_response!(
     "the database is unavailable",
     ("Retry-After", "Seconds to wait before retrying")
 );
+
+/// Declares a set of the responses above that many operations share.
+macro_rules! response_set {
+    ($name:ident, $doc:expr, [$(($status:expr, $response:ident)),* $(,)?]) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                [$(($status.to_string(), RefOr::Ref(Ref::from_response_name(stringify!($response))))),*]
+                    .into_iter()
+                    .collect()
+            }
+        }
+    };
+}
+
+response_set!(
+    PublicErrors,
+    "What a public read of the database can answer besides success.",
+    [
+        (400, BadRequest),
+        (429, TooManyRequests),
+        (500, InternalError),
+        (503, ServiceUnavailable)
+    ]
+);
+response_set!(
+    ReferenceErrors,
+    "What a public read of reference data held in memory can answer besides success.",
+    [
+        (400, BadRequest),
+        (429, TooManyRequests),
+        (500, InternalError)
+    ]
+);
+response_set!(
+    SignedInErrors,
+    "What any signed-in operation can answer besides success.",
+    [
+        (400, BadRequest),
+        (401, Unauthorized),
+        (403, Forbidden),
+        (429, TooManyRequests),
+        (500, InternalError),
+        (503, ServiceUnavailable)
+    ]
+);
+response_set!(
+    BodyErrors,
+    "What an operation with a JSON body can answer about the body itself.",
+    [(413, PayloadTooLarge), (415, UnsupportedMediaType)]
+);

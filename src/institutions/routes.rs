@@ -46,16 +46,10 @@ fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpRespons
             ("Location" = String, description = "The new institution's URL"),
             ("ETag" = String, description = "Its version, for If-Match"),
             ("Idempotent-Replayed" = String, description = "`true` when this answer repeats the first one for the same Idempotency-Key"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, response = IdempotencyMismatch),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
+        BodyErrors,
     )
 )]
 #[post("")]
@@ -97,12 +91,7 @@ pub async fn create_institution(
     responses(
         (status = 200, description = "A page of institutions", body = InstitutionPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
     )
 )]
 #[get("")]
@@ -128,13 +117,8 @@ pub async fn list_institutions(
     responses(
         (status = 200, description = "The institution", body = Institution,
             headers(("ETag" = String, description = "Its version, for If-Match"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
     )
 )]
 #[get("/{id}")]
@@ -161,18 +145,12 @@ pub async fn get_institution(
     responses(
         (status = 200, description = "Updated", body = Institution,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
         (status = 428, response = PreconditionRequired),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
+        BodyErrors,
     )
 )]
 #[patch("/{id}")]
@@ -201,16 +179,10 @@ pub async fn update_institution(
     responses(
         (status = 200, description = "The institution after the change", body = Institution,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
+        BodyErrors,
     )
 )]
 #[post("/{id}/status")]
@@ -235,13 +207,8 @@ pub async fn change_institution_status(
     responses(
         (status = 200, description = "A page of status changes", body = StatusChangePage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        SignedInErrors,
     )
 )]
 #[get("/{id}/status-changes")]
@@ -269,11 +236,8 @@ pub async fn list_institution_status_changes(
     responses(
         (status = 200, description = "A page of the registry", body = RegistryEntryPage,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
+        PublicErrors,
     )
 )]
 #[get("/{code}/institutions")]
