@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
 use utoipa_actix_web::AppExt;
@@ -26,6 +26,9 @@ pub fn api(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)
+        .route("/healthz", http::allow("GET"))
+        .route("/readyz", http::allow("GET"))
+        .route("/metrics", http::allow("GET"))
         .service(
             utoipa_actix_web::scope::scope("/api/v1")
                 .configure(cities::configure)
@@ -33,6 +36,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(audit::configure),
         );
 }
+
+/// Where the OpenAPI document is served.
+pub const SPEC_PATH: &str = "/api-docs/openapi.json";
 
 /// Extra routes a caller adds next to the API (tests use it; the binary adds none).
 pub type Extra = fn(&mut web::ServiceConfig);
@@ -152,20 +158,32 @@ fn serve(
 ) -> std::io::Result<Server> {
     let settings = state.settings.clone();
     let limit = settings.json_limit_bytes;
+    let spec = web::Bytes::from(openapi::document_json());
     let mut server = HttpServer::new(move || {
-        let (app, api) = App::new()
+        let (app, _) = App::new()
             .configure(extra)
             .into_utoipa_app()
             .openapi(openapi::ApiDoc::openapi_with_version())
             .app_data(state.clone())
             .configure(api)
             .split_for_parts();
+        let spec = spec.clone();
         app.configure(|c| http::extract::configure(c, limit))
+            .route(
+                SPEC_PATH,
+                web::get().to(move || {
+                    let spec = spec.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(spec)
+                    }
+                }),
+            )
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
-                    .url("/api-docs/openapi.json", api)
                     // No spec validation by a third-party service: the page stays on this origin.
-                    .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+                    .config(utoipa_swagger_ui::Config::new([SPEC_PATH]).validator_url("none")),
             )
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::not_found))

@@ -61,10 +61,10 @@ pub struct AuditLog {
     #[schema(example = 3.2)]
     pub latency_ms: f64,
     /// The request body with secrets removed and personal fields masked, or `{sha256, size}`.
-    #[schema(required = true, value_type = Option<Object>)]
+    #[schema(required = true, value_type = Value)]
     pub request_body: Option<Value>,
     /// The response body, treated the same way.
-    #[schema(required = true, value_type = Option<Object>)]
+    #[schema(required = true, value_type = Value)]
     pub response_body: Option<Value>,
     /// The record's hash-chain link, or null while it waits for the sealer.
     #[schema(required = true, example = json!(null))]

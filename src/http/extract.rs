@@ -83,12 +83,10 @@ fn query_error(e: QueryPayloadError) -> AppError {
     AppError::Validation(vec![fe])
 }
 
-fn path_error(e: PathError) -> AppError {
-    let text = match &e {
-        PathError::Deserialize(inner) => inner.to_string(),
-        other => other.to_string(),
-    };
-    AppError::Validation(vec![FieldError::new("path", "format", text)])
+/// A path that does not parse (an id that is no UUID) names no resource: 404, like any other
+/// id that does not exist.
+fn path_error(_: PathError) -> AppError {
+    AppError::NotFound
 }
 
 /// Reads the field name out of serde's messages (`unknown field `x``, `missing field `y``).

@@ -16,6 +16,8 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4})$")
         .expect("static pattern")
 });
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^https?://[!-~]+$").expect("static pattern"));
 static CITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{6}$").expect("static pattern"));
 
 fn credit_code(value: &str) -> Result<(), ValidationError> {
@@ -43,10 +45,7 @@ fn valid_city_code(value: &str) -> Result<(), ValidationError> {
 }
 
 fn web_url(value: &str) -> Result<(), ValidationError> {
-    let ok = (value.starts_with("https://") || value.starts_with("http://"))
-        && value.len() > 8
-        && !value.chars().any(char::is_whitespace);
-    if ok {
+    if URL.is_match(value) {
         Ok(())
     } else {
         Err(ValidationError::new("url").with_message("must be an http(s) URL".into()))
@@ -67,7 +66,12 @@ fn not_blank(value: &str) -> Result<(), ValidationError> {
 pub struct InstitutionCreate {
     /// The registered name.
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 200, example = "广州安培职业培训学校")]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 200,
+        example = "广州安培职业培训学校"
+    )]
     pub name: String,
     /// Unified social credit code, checked with its GB 32100 check character; unique.
     #[validate(custom(function = "credit_code"))]
@@ -80,15 +84,24 @@ pub struct InstitutionCreate {
     pub credit_code: String,
     /// The city module the institution registers in.
     #[validate(custom(function = "valid_city_code"))]
-    #[schema(pattern = "^[0-9]{6}$", example = "440100")]
+    #[schema(
+        pattern = "^(440100|440200|440300|440400|440500|440600|440700|440800|440900|441200|441300|441400|441500|441600|441700|441800|441900|442000|445100|445200|445300|449900)$",
+        example = "440100"
+    )]
     pub city_code: String,
     /// Registered (legal) address.
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 300, example = "广州市天河区体育西路1号")]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 300,
+        example = "广州市天河区体育西路1号"
+    )]
     pub registered_address: String,
     /// Office address.
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 300,
         example = "广州市天河区体育西路1号3楼"
@@ -96,11 +109,21 @@ pub struct InstitutionCreate {
     pub office_address: String,
     /// Legal representative.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 100, example = "张三")]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 100,
+        example = "张三"
+    )]
     pub legal_representative: String,
     /// Contact person.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 100, example = "李四")]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 100,
+        example = "李四"
+    )]
     pub contact_name: String,
     /// Contact phone (mobile or landline); stored encrypted.
     #[validate(custom(function = "phone"))]
@@ -118,13 +141,14 @@ pub struct InstitutionCreate {
     #[schema(
         min_length = 9,
         max_length = 500,
-        pattern = "^https?://\\S+$",
+        pattern = "^https?://[!-~]+$",
         example = "https://training.example.cn"
     )]
     pub platform_url: String,
     /// Introduction of the institution.
     #[validate(length(min = 1, max = 5000), custom(function = "not_blank"))]
     #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 5000,
         example = "从事安全生产培训二十年。"
@@ -145,23 +169,44 @@ fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 pub struct InstitutionUpdate {
     /// The registered name.
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 200, example = "广州安培职业培训学校")]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 200,
+        example = "广州安培职业培训学校"
+    )]
     pub name: Option<String>,
     /// Registered (legal) address.
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 300
+    )]
     pub registered_address: Option<String>,
     /// Office address.
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 300
+    )]
     pub office_address: Option<String>,
     /// Legal representative.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 100
+    )]
     pub legal_representative: Option<String>,
     /// Contact person.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 100
+    )]
     pub contact_name: Option<String>,
     /// Contact phone (mobile or landline).
     #[validate(custom(function = "phone"))]
@@ -180,11 +225,15 @@ pub struct InstitutionUpdate {
     pub business_term_end: Option<Option<NaiveDate>>,
     /// The institution's training platform address.
     #[validate(length(min = 9, max = 500), custom(function = "web_url"))]
-    #[schema(min_length = 9, max_length = 500, pattern = "^https?://\\S+$")]
+    #[schema(min_length = 9, max_length = 500, pattern = "^https?://[!-~]+$")]
     pub platform_url: Option<String>,
     /// Introduction of the institution.
     #[validate(length(min = 1, max = 5000), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 5000
+    )]
     pub introduction: Option<String>,
 }
 
@@ -270,7 +319,12 @@ pub struct StatusChangeRequest {
     pub status: InstitutionStatus,
     /// Why (kept with the actor and time of the change).
     #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
-    #[schema(min_length = 1, max_length = 500, example = "材料齐全，准予登记")]
+    #[schema(
+        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        min_length = 1,
+        max_length = 500,
+        example = "材料齐全，准予登记"
+    )]
     pub reason: String,
 }
 
@@ -305,7 +359,10 @@ pub struct StatusChange {
 pub struct InstitutionListQuery {
     /// Only this city module (within the caller's scope).
     #[validate(custom(function = "valid_city_code"))]
-    #[param(pattern = "^[0-9]{6}$", example = "440100")]
+    #[param(
+        pattern = "^(440100|440200|440300|440400|440500|440600|440700|440800|440900|441200|441300|441400|441500|441600|441700|441800|441900|442000|445100|445200|445300|449900)$",
+        example = "440100"
+    )]
     pub city_code: Option<String>,
     /// Only this status.
     pub status: Option<InstitutionStatus>,

@@ -45,7 +45,17 @@ fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpRespons
         (status = 201, description = "Created", body = Institution, headers(
             ("Location" = String, description = "The new institution's URL"),
             ("ETag" = String, description = "Its version, for If-Match"),
-            ("Idempotent-Replayed" = String, description = "`true` when this answer repeats the first one for the same Idempotency-Key"))),
+            ("Idempotent-Replayed" = String, description = "`true` when this answer repeats the first one for the same Idempotency-Key")),
+            links(
+                ("GetInstitution" = (operation_id = "get_institution", parameters(("id" = "$response.body#/id")),
+                    description = "Read the institution just created")),
+                ("UpdateInstitution" = (operation_id = "update_institution", parameters(("id" = "$response.body#/id")),
+                    description = "Edit its profile (send its ETag in If-Match)")),
+                ("ChangeInstitutionStatus" = (operation_id = "change_institution_status", parameters(("id" = "$response.body#/id")),
+                    description = "Register, suspend or exit it")),
+                ("ListInstitutionStatusChanges" = (operation_id = "list_institution_status_changes", parameters(("id" = "$response.body#/id")),
+                    description = "Read its lifecycle history")),
+            )),
         (status = 409, response = Conflict),
         (status = 422, response = IdempotencyMismatch),
         SignedInErrors,
@@ -139,7 +149,8 @@ pub async fn get_institution(
 /// institution's own admins may edit; an exited institution cannot be edited (409).
 #[utoipa::path(
     tag = super::TAG,
-    params(InstitutionPath, ("If-Match" = String, Header, description = "The ETag from the last read")),
+    params(InstitutionPath, ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"v[0-9]+"([ \t]*,[ \t]*(W/)?"v[0-9]+")*)$"#,
+        description = "The ETag from the last read (or `*` to overwrite whatever is current)")),
     request_body = InstitutionUpdate,
     security(("bearer" = [])),
     responses(
@@ -162,7 +173,7 @@ pub async fn update_institution(
     if_match: IfMatch,
     body: ValidJson<InstitutionUpdate>,
 ) -> AppResult<HttpResponse> {
-    let tagged = service::update(&ctx(&state, &actor, &audit), path.id, if_match.0, body.0).await?;
+    let tagged = service::update(&ctx(&state, &actor, &audit), path.id, &if_match, body.0).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
 }
 

@@ -14,7 +14,7 @@ use crate::cities::Catalog;
 use crate::crypto::{DataCipher, mask_phone};
 use crate::db;
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::http::etag::etag;
+use crate::http::etag::{IfMatch, etag};
 use crate::http::idempotency::{self, Stored};
 use crate::http::pagination::{Page, decode_cursor};
 
@@ -244,6 +244,15 @@ pub async fn get(cx: &Ctx<'_>, id: Uuid) -> AppResult<Tagged> {
 
 pub async fn list(cx: &Ctx<'_>, q: &InstitutionListQuery) -> AppResult<Page<Institution>> {
     cx.actor.require(READERS)?;
+    if let Some(city) = &q.city_code
+        && cx.cities.get(city).is_none()
+    {
+        return Err(AppError::field(
+            "city_code",
+            "unknown_city",
+            "no city module has this code",
+        ));
+    }
     let after = q.cursor.as_deref().map(decode_cursor::<Uuid>).transpose()?;
     let limit = page_limit(q.limit);
     let rows = repo::list(
@@ -270,15 +279,13 @@ pub async fn list(cx: &Ctx<'_>, q: &InstitutionListQuery) -> AppResult<Page<Inst
 pub async fn update(
     cx: &Ctx<'_>,
     id: Uuid,
-    if_match: i32,
+    if_match: &IfMatch,
     body: InstitutionUpdate,
 ) -> AppResult<Tagged> {
     cx.actor.require(EDITORS)?;
     let txn = db::begin_write(cx.db).await?;
     let current = cx.find(&txn, id).await?;
-    if current.version != if_match {
-        return Err(AppError::PreconditionFailed);
-    }
+    if_match.check(current.version)?;
     if current.status == InstitutionStatus::Exited.as_str() {
         return Err(AppError::Conflict {
             code: "institution_exited",
@@ -318,7 +325,7 @@ pub async fn update(
     }
     row.version = Set(current.version + 1);
     row.updated_at = Set(db::now());
-    if !repo::update_if_version(&txn, id, row, if_match).await? {
+    if !repo::update_if_version(&txn, id, row, current.version).await? {
         return Err(AppError::PreconditionFailed);
     }
     let updated = cx.find(&txn, id).await?;

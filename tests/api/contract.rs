@@ -66,3 +66,19 @@ fn every_operation_is_fully_documented() {
         }
     }
 }
+
+#[test]
+fn the_published_city_code_pattern_lists_exactly_the_city_modules() {
+    let doc: Value = serde_json::from_str(&safetrain::openapi::document_json()).unwrap();
+    let cities: Vec<Value> =
+        serde_json::from_str(include_str!("../../fixtures/cities.json")).unwrap();
+    let codes: Vec<&str> = cities.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    let expected = format!("^({})$", codes.join("|"));
+    let pattern =
+        &doc["components"]["schemas"]["InstitutionCreate"]["properties"]["city_code"]["pattern"];
+    assert_eq!(
+        pattern,
+        &Value::String(expected),
+        "regenerate the pattern in src/institutions/dto.rs from fixtures/cities.json"
+    );
+}

@@ -520,6 +520,11 @@ async fn updates_need_the_current_etag() {
             "etag_mismatch",
         )
         .await;
+        let malformed = app
+            .patch(&path, Some(&admin), Some("v2"), &json!({"name": "戊"}))
+            .await;
+        let problem = assert_problem(malformed, 400, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], "If-Match");
         let cleared = app
             .patch(
                 &path,
@@ -547,6 +552,34 @@ async fn updates_need_the_current_etag() {
         assert_problem(credit, 400, "validation_failed").await;
         let now: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
         assert_eq!(now["name"], "甲");
+        let any = app
+            .patch(&path, Some(&admin), Some("*"), &json!({"name": "丙"}))
+            .await;
+        assert_eq!(
+            any.status(),
+            200,
+            "If-Match: * matches the current version (RFC 9110)"
+        );
+        let learner = app.token("learner", None, None);
+        let denied = app
+            .patch(
+                &path,
+                Some(&learner),
+                Some("\"v1\""),
+                &json!({"name": "丁"}),
+            )
+            .await;
+        assert_problem(denied, 403, "role_not_allowed").await;
+        let missing = format!("/api/v1/institutions/{}", uuid::Uuid::now_v7());
+        let absent = app
+            .patch(
+                &missing,
+                Some(&admin),
+                Some("\"v1\""),
+                &json!({"name": "丁"}),
+            )
+            .await;
+        assert_problem(absent, 404, "not_found").await;
     })
     .await;
 }
@@ -634,11 +667,16 @@ async fn lists_page_by_cursor_and_reject_unknown_parameters() {
             "validation_failed",
         )
         .await;
+        let unknown = app
+            .get("/api/v1/institutions?city_code=123456", Some(&admin))
+            .await;
+        let unknown = assert_problem(unknown, 400, "validation_failed").await;
+        assert_eq!(unknown["errors"][0]["rule"], "unknown_city");
         assert_problem(
             app.get("/api/v1/institutions/not-a-uuid", Some(&admin))
                 .await,
-            400,
-            "validation_failed",
+            404,
+            "not_found",
         )
         .await;
     })

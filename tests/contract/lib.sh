@@ -6,7 +6,7 @@ REPO_DIR="$(cd "$CONTRACT_DIR/../.." && pwd)"
 
 # No telemetry, no update notices, no colour codes in logs.
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false
-export NO_COLOR=1 FORCE_COLOR=0 npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+export NO_COLOR=1 npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
 ensure_node_deps() {
   local stamp="$CONTRACT_DIR/node_modules/.safetrain-lock"

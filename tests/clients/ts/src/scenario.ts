@@ -6,10 +6,11 @@
 
 import { execFileSync } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
-import { argv, env, exit } from "node:process";
+import { env, exit } from "node:process";
 import {
   type AuditLog,
   type InstitutionCreate,
+  type Schemas,
   makeClient,
   ProblemError,
   expectStatus,
@@ -47,7 +48,7 @@ function mintToken(bin: string, dataDir: string, args: string[]): string {
 }
 
 /** GB 32100-2015 check character of the first 17 characters of a unified social credit code. */
-export function creditCodeCheckChar(first17: string): string {
+function creditCodeCheckChar(first17: string): string {
   const charset = "0123456789ABCDEFGHJKLMNPQRTUWXY";
   assert(first17.length === 17, "17 characters");
   let sum = 0;
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   let seen = 0;
   let found = false;
   do {
-    const page = expectStatus(
+    const page: Schemas["Page_RegistryEntry"] = expectStatus(
       await anonymous.GET("/api/v1/cities/{code}/institutions", {
         params: { path: { code: CITY }, query: { limit: 2, cursor } },
       }),
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
   const logs: AuditLog[] = [];
   cursor = undefined;
   do {
-    const page = expectStatus(
+    const page: Schemas["Page_AuditLog"] = expectStatus(
       await auditor.GET("/api/v1/audit-logs", {
         params: { query: { resource_type: "institution", resource_id: created.id, cursor } },
       }),
@@ -183,14 +184,11 @@ async function main(): Promise<void> {
   step("scenario passed");
 }
 
-// Run only when executed directly (not when imported).
-if (argv[1] !== undefined && import.meta.url === new URL(`file://${argv[1]}`).href) {
-  main().catch((err: unknown) => {
-    if (err instanceof ProblemError) {
-      console.error(`[ts] FAILED: ${err.message}`);
-    } else {
-      console.error("[ts] FAILED:", err);
-    }
-    exit(1);
-  });
-}
+main().catch((err: unknown) => {
+  if (err instanceof ProblemError) {
+    console.error(`[ts] FAILED: ${err.message}`);
+  } else {
+    console.error("[ts] FAILED:", err);
+  }
+  exit(1);
+});
