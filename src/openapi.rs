@@ -63,14 +63,23 @@ impl ApiDoc {
     }
 }
 
-/// Finishes a document whose paths and schemas have been collected: moves the description of a
-/// nullable reference (`oneOf: [null, {$ref, description}]`, as utoipa writes `Option<T>` fields)
+/// Request bodies that must name at least this many fields.
+const MIN_PROPERTIES: &[(&str, usize)] = &[("InstitutionUpdate", 1)];
+
+/// Finishes a document whose paths and schemas have been collected: sets `minProperties`, and
+/// moves the description of a nullable reference (`oneOf: [null, {$ref, description}]`, as utoipa writes `Option<T>` fields)
 /// up to the property itself, where readers and linters look.
 pub fn finalize(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, schema::Schema};
     let Some(components) = openapi.components.as_mut() else {
         return;
     };
+    // utoipa-gen 5.5 emits `#[schema(min_properties = n)]` as maxProperties, so it is set here.
+    for (name, min) in MIN_PROPERTIES {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*name) {
+            object.min_properties = Some(*min);
+        }
+    }
     for schema in components.schemas.values_mut() {
         let RefOr::T(Schema::Object(object)) = schema else {
             continue;

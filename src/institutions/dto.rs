@@ -16,8 +16,10 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4})$")
         .expect("static pattern")
 });
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^https?://[!-~]+$").expect("static pattern"));
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$")
+        .expect("static pattern")
+});
 static CITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{6}$").expect("static pattern"));
 
 fn credit_code(value: &str) -> Result<(), ValidationError> {
@@ -141,7 +143,7 @@ pub struct InstitutionCreate {
     #[schema(
         min_length = 9,
         max_length = 500,
-        pattern = "^https?://[!-~]+$",
+        pattern = "^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$",
         example = "https://training.example.cn"
     )]
     pub platform_url: String,
@@ -162,14 +164,22 @@ fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// The body of an update: only the fields to change. The credit code and the city module
-/// identify the institution and cannot change.
+/// A field that may be left out but not sent as null.
+fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// The body of an update: only the fields to change (at least one). The credit code and the
+/// city module identify the institution and cannot change.
+// `minProperties: 1` is set in `openapi::finalize` (a utoipa bug garbles the attribute).
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionUpdate {
     /// The registered name.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(
+        value_type = String,
         pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 200,
@@ -177,40 +187,50 @@ pub struct InstitutionUpdate {
     )]
     pub name: Option<String>,
     /// Registered (legal) address.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
+        value_type = String,
         pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 300
     )]
     pub registered_address: Option<String>,
     /// Office address.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
+        value_type = String,
         pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 300
     )]
     pub office_address: Option<String>,
     /// Legal representative.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
+        value_type = String,
         pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 100
     )]
     pub legal_representative: Option<String>,
     /// Contact person.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
+        value_type = String,
         pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 100
     )]
     pub contact_name: Option<String>,
     /// Contact phone (mobile or landline).
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(custom(function = "phone"))]
     #[schema(
+        value_type = String,
         pattern = "^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|400-?[0-9]{3}-?[0-9]{4})$",
         example = "02083331234"
     )]
@@ -224,12 +244,16 @@ pub struct InstitutionUpdate {
     #[schema(value_type = Option<NaiveDate>, example = "2045-12-31")]
     pub business_term_end: Option<Option<NaiveDate>>,
     /// The institution's training platform address.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 9, max = 500), custom(function = "web_url"))]
-    #[schema(min_length = 9, max_length = 500, pattern = "^https?://[!-~]+$")]
+    #[schema(
+        value_type = String,min_length = 9, max_length = 500, pattern = "^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$")]
     pub platform_url: Option<String>,
     /// Introduction of the institution.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(length(min = 1, max = 5000), custom(function = "not_blank"))]
     #[schema(
+        value_type = String,
         pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
         min_length = 1,
         max_length = 5000
@@ -449,6 +473,11 @@ mod tests {
         assert!(web_url("https://a.example.cn").is_ok());
         assert!(web_url("ftp://a.example.cn").is_err());
         assert!(web_url("https://a b").is_err());
+        assert!(
+            web_url("http://[::1").is_err(),
+            "no bracketed or broken hosts"
+        );
+        assert!(web_url("https://edu.example.cn:8443/path?q=1").is_ok());
     }
 }
 

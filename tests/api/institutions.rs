@@ -127,6 +127,17 @@ async fn bad_create_bodies_get_problems_naming_the_field_and_change_nothing() {
                 "platform_url",
                 "url",
             ),
+            // Found by Schemathesis: a broken bracketed host once passed and broke URL parsers.
+            (
+                with("platform_url", json!("http://[::1")),
+                "platform_url",
+                "url",
+            ),
+            (
+                with("legal_representative", json!("\u{3000}")),
+                "legal_representative",
+                "not_blank",
+            ),
             (with("city_code", json!("44010")), "city_code", "pattern"),
             (
                 with("status", json!("registered")),
@@ -541,6 +552,16 @@ async fn updates_need_the_current_etag() {
             .patch(&path, Some(&admin), Some("\"v3\""), &json!({}))
             .await;
         assert_problem(nothing, 400, "validation_failed").await;
+        // Found by Schemathesis: an explicit null is not "leave unchanged".
+        let null_name = app
+            .patch(
+                &path,
+                Some(&admin),
+                Some("\"v3\""),
+                &json!({"name": null, "office_address": "新"}),
+            )
+            .await;
+        assert_problem(null_name, 400, "validation_failed").await;
         let credit = app
             .patch(
                 &path,

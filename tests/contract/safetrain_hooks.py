@@ -15,7 +15,7 @@ say what the server rightly demands, and each printed when the run ends:
      server-issued keyset token; a string the server never gave out cannot be accepted, and
      the schema cannot list the cursors that exist.
    - 412 `etag_mismatch` on update_institution when the request's If-Match is a well-formed
-     tag of ours (`"v<N>"` or `W/"v<N>"`): optimistic concurrency rejects a well-formed but
+     tag of ours or a list of them (`"v<N>"`, `W/"v<N>"`, comma-separated): optimistic concurrency rejects a well-formed but
      stale version by design, and the schema cannot know the current version.
      `If-Match: *` (which matches) and malformed values (400) are NOT waived.
    - 422 `idempotency_key_reused` on create_institution when the request carries a
@@ -37,7 +37,8 @@ from schemathesis import GenerationMode
 
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_BODY = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{9}$")
-OUR_ETAG = re.compile(r'^(W/)?"v[0-9]+"$')
+# A list of our tags, as the If-Match pattern of the spec allows (without `*`, which matches).
+OUR_ETAG = re.compile(r'^(W/)?"v[0-9]+"([ \t]*,[ \t]*(W/)?"v[0-9]+")*$')
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 WAIVED: Counter[str] = Counter()
