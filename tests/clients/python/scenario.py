@@ -25,8 +25,8 @@ from safetrain_client.models import (
     Institution,
     InstitutionCreate,
     InstitutionStatus,
-    PageAuditLog,
-    PageRegistryEntry,
+    AuditLogPage,
+    RegistryEntryPage,
     Problem,
     StatusChangeRequest,
 )
@@ -176,7 +176,7 @@ def main() -> None:
             page = expect(
                 list_city_registry.sync_detailed(code=CITY, client=anonymous, limit=2, cursor=cursor),
                 200,
-                PageRegistryEntry,
+                RegistryEntryPage,
             )
             pages += 1
             seen += len(page.items)
@@ -198,7 +198,7 @@ def main() -> None:
                     client=auditor, resource_type="institution", resource_id=str(created.id), cursor=cursor
                 ),
                 200,
-                PageAuditLog,
+                AuditLogPage,
             )
             logs.extend(log_page.items)
             if log_page.next_cursor is None:

@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   let seen = 0;
   let found = false;
   do {
-    const page: Schemas["Page_RegistryEntry"] = expectStatus(
+    const page: Schemas["RegistryEntryPage"] = expectStatus(
       await anonymous.GET("/api/v1/cities/{code}/institutions", {
         params: { path: { code: CITY }, query: { limit: 2, cursor } },
       }),
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   const logs: AuditLog[] = [];
   cursor = undefined;
   do {
-    const page: Schemas["Page_AuditLog"] = expectStatus(
+    const page: Schemas["AuditLogPage"] = expectStatus(
       await auditor.GET("/api/v1/audit-logs", {
         params: { query: { resource_type: "institution", resource_id: created.id, cursor } },
       }),
