@@ -113,15 +113,15 @@ pub struct AuditLogQuery {
     pub to: Option<DateTime<Utc>>,
     /// Only records of this token subject.
     #[validate(length(min = 1, max = 200))]
-    #[param(min_length = 1, max_length = 200)]
+    #[param(pattern = "^[^\\u0000]*$", min_length = 1, max_length = 200)]
     pub actor: Option<String>,
     /// Only records touching this resource type (e.g. `institution`).
     #[validate(length(min = 1, max = 64))]
-    #[param(min_length = 1, max_length = 64)]
+    #[param(pattern = "^[^\\u0000]*$", min_length = 1, max_length = 64)]
     pub resource_type: Option<String>,
     /// Only records touching this resource id.
     #[validate(length(min = 1, max = 64))]
-    #[param(min_length = 1, max_length = 64)]
+    #[param(pattern = "^[^\\u0000]*$", min_length = 1, max_length = 64)]
     pub resource_id: Option<String>,
     /// Only records that answered this HTTP status.
     #[validate(range(min = 100, max = 599))]
@@ -133,7 +133,7 @@ pub struct AuditLogQuery {
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     #[validate(length(min = 1, max = 200))]
-    #[param(min_length = 1, max_length = 200)]
+    #[param(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 200)]
     pub cursor: Option<String>,
 }
 

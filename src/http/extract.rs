@@ -16,13 +16,54 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let fut = web::Json::<T>::from_request(req, payload);
+        let fut = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let body = fut.await?.into_inner();
+            let value = fut.await?.into_inner();
+            if let Some(field) = nul_path(&value, String::new()) {
+                return Err(nul_error(&field).into());
+            }
+            let body: T = serde_json::from_value(value).map_err(|e| {
+                AppError::Validation(vec![serde_field_error(&e.to_string(), "body")])
+            })?;
             body.validate().map_err(|e| from_validation(&e))?;
             Ok(ValidJson(body))
         })
     }
+}
+
+/// The path of the first string (or key) holding U+0000, which no database text column takes.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            Some(if path.is_empty() { "body".into() } else { path })
+        }
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, here)
+            }
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{path}[{i}]"))),
+        _ => None,
+    }
+}
+
+fn nul_error(field: &str) -> AppError {
+    AppError::Validation(vec![FieldError::new(
+        field,
+        "nul_character",
+        "must not contain U+0000",
+    )])
 }
 
 /// A query string that is deserialized strictly and then checked with `validator`.
@@ -33,6 +74,14 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string());
+        if let Ok(pairs) = pairs
+            && let Some((key, _)) = pairs
+                .iter()
+                .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return std::future::ready(Err(nul_error(key).into()));
+        }
         let result = web::Query::<T>::from_request(req, payload)
             .into_inner()
             .and_then(|q| {

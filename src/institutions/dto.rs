@@ -69,7 +69,7 @@ pub struct InstitutionCreate {
     /// The registered name.
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 200,
         example = "广州安培职业培训学校"
@@ -94,7 +94,7 @@ pub struct InstitutionCreate {
     /// Registered (legal) address.
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 300,
         example = "广州市天河区体育西路1号"
@@ -103,7 +103,7 @@ pub struct InstitutionCreate {
     /// Office address.
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 300,
         example = "广州市天河区体育西路1号3楼"
@@ -112,7 +112,7 @@ pub struct InstitutionCreate {
     /// Legal representative.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 100,
         example = "张三"
@@ -121,7 +121,7 @@ pub struct InstitutionCreate {
     /// Contact person.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 100,
         example = "李四"
@@ -150,7 +150,7 @@ pub struct InstitutionCreate {
     /// Introduction of the institution.
     #[validate(length(min = 1, max = 5000), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 5000,
         example = "从事安全生产培训二十年。"
@@ -180,7 +180,7 @@ pub struct InstitutionUpdate {
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(
         value_type = String,
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 200,
         example = "广州安培职业培训学校"
@@ -191,7 +191,7 @@ pub struct InstitutionUpdate {
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
         value_type = String,
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 300
     )]
@@ -201,7 +201,7 @@ pub struct InstitutionUpdate {
     #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
     #[schema(
         value_type = String,
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 300
     )]
@@ -211,7 +211,7 @@ pub struct InstitutionUpdate {
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
         value_type = String,
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 100
     )]
@@ -221,7 +221,7 @@ pub struct InstitutionUpdate {
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(
         value_type = String,
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 100
     )]
@@ -254,7 +254,7 @@ pub struct InstitutionUpdate {
     #[validate(length(min = 1, max = 5000), custom(function = "not_blank"))]
     #[schema(
         value_type = String,
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 5000
     )]
@@ -344,7 +344,7 @@ pub struct StatusChangeRequest {
     /// Why (kept with the actor and time of the change).
     #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     #[schema(
-        pattern = "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        pattern = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$",
         min_length = 1,
         max_length = 500,
         example = "材料齐全，准予登记"
@@ -396,7 +396,7 @@ pub struct InstitutionListQuery {
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     #[validate(length(min = 1, max = 200))]
-    #[param(min_length = 1, max_length = 200)]
+    #[param(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -411,7 +411,7 @@ pub struct RegistryQuery {
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     #[validate(length(min = 1, max = 300))]
-    #[param(min_length = 1, max_length = 300)]
+    #[param(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 300)]
     pub cursor: Option<String>,
 }
 
@@ -426,7 +426,7 @@ pub struct StatusChangeQuery {
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     #[validate(length(min = 1, max = 200))]
-    #[param(min_length = 1, max_length = 200)]
+    #[param(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 200)]
     pub cursor: Option<String>,
 }
 

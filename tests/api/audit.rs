@@ -163,6 +163,12 @@ async fn the_audit_log_filters_and_scopes_by_city() {
             "validation_failed",
         )
         .await;
+        // Found by Schemathesis on PostgreSQL: a NUL in a filter is refused, not a 500.
+        let nul = app
+            .get("/api/v1/audit-logs?actor=a%00b", Some(&auditor))
+            .await;
+        let problem = assert_problem(nul, 400, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["rule"], "nul_character");
     })
     .await;
 }

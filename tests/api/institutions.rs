@@ -133,6 +133,12 @@ async fn bad_create_bodies_get_problems_naming_the_field_and_change_nothing() {
                 "platform_url",
                 "url",
             ),
+            // Found by Schemathesis on PostgreSQL: text columns there cannot hold U+0000.
+            (
+                with("legal_representative", json!("张\u{0}三")),
+                "legal_representative",
+                "nul_character",
+            ),
             (
                 with("legal_representative", json!("\u{3000}")),
                 "legal_representative",
