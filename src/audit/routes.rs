@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::chain::ChainVerification;
 use super::dto::{AuditLogPage, AuditLogQuery, VerifyQuery};
 use super::service;
-use crate::auth::Actor;
+use crate::auth::Allowed;
 use crate::error::AppResult;
 use crate::http::extract::ValidQuery;
 use crate::http::pagination;
@@ -29,11 +29,11 @@ use crate::state::AppState;
 #[get("")]
 pub async fn list_audit_logs(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Readers>,
     req: HttpRequest,
     query: ValidQuery<AuditLogQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::list(&state.db, &actor, &query.0).await?;
+    let page = service::list(&state.db, &actor.0, &query.0).await?;
     Ok(pagination::respond(&req, page))
 }
 
@@ -54,10 +54,10 @@ pub async fn list_audit_logs(
 #[get("/verify")]
 pub async fn verify_audit_chain(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Verifiers>,
     query: ValidQuery<VerifyQuery>,
 ) -> AppResult<web::Json<ChainVerification>> {
     Ok(web::Json(
-        service::verify(&state.db, &actor, &query.0).await?,
+        service::verify(&state.db, &actor.0, &query.0).await?,
     ))
 }

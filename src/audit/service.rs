@@ -11,6 +11,11 @@ use crate::http::pagination::{Page, decode_cursor};
 const READERS: &[Role] = &[Role::Auditor, Role::ProvinceAdmin, Role::CityAdmin];
 const VERIFIERS: &[Role] = &[Role::Auditor, Role::ProvinceAdmin];
 
+crate::policy!(/// Who may read the audit log.
+    Readers = READERS);
+crate::policy!(/// Who may verify the hash chain.
+    Verifiers = VERIFIERS);
+
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -152,3 +152,37 @@ impl FromRequest for Actor {
         )
     }
 }
+
+/// The roles an operation admits.
+pub trait Policy {
+    const ROLES: &'static [Role];
+}
+
+/// The caller, already checked against policy `P`. Handlers extract it before the body, so a
+/// caller without the role learns that (403) before anything about its request. Services
+/// check the role again.
+pub struct Allowed<P>(pub Actor, std::marker::PhantomData<P>);
+
+impl<P: Policy> FromRequest for Allowed<P> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = Actor::from_request(req, payload)
+            .into_inner()
+            .and_then(|actor| actor.require(P::ROLES).map(|()| actor));
+        std::future::ready(checked.map(|actor| Allowed(actor, std::marker::PhantomData)))
+    }
+}
+
+/// Declares a [`Policy`] named `$name` admitting `$roles`.
+#[macro_export]
+macro_rules! policy {
+    ($(#[$doc:meta])* $name:ident = $roles:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl $crate::auth::Policy for $name {
+            const ROLES: &'static [$crate::auth::Role] = $roles;
+        }
+    };
+}

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use super::dto::*;
 use super::service::{self, Created, Ctx, Tagged};
 use crate::audit::AuditContext;
-use crate::auth::Actor;
+use crate::auth::{Actor, Allowed};
 use crate::cities::dto::CityPath;
 use crate::error::AppResult;
 use crate::http::etag::IfMatch;
@@ -65,12 +65,12 @@ fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpRespons
 #[post("")]
 pub async fn create_institution(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Regulators>,
     audit: AuditContext,
     key: IdempotencyKey,
     body: ValidJson<InstitutionCreate>,
 ) -> AppResult<HttpResponse> {
-    let created = service::create(&ctx(&state, &actor, &audit), key.0.as_deref(), body.0).await?;
+    let created = service::create(&ctx(&state, &actor.0, &audit), key.0.as_deref(), body.0).await?;
     Ok(match created {
         Created::New(tagged) => {
             let location = format!("/api/v1/institutions/{}", tagged.institution.id);
@@ -107,12 +107,12 @@ pub async fn create_institution(
 #[get("")]
 pub async fn list_institutions(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Readers>,
     audit: AuditContext,
     req: HttpRequest,
     query: ValidQuery<InstitutionListQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::list(&ctx(&state, &actor, &audit), &query.0).await?;
+    let page = service::list(&ctx(&state, &actor.0, &audit), &query.0).await?;
     Ok(pagination::respond(&req, page))
 }
 
@@ -134,11 +134,11 @@ pub async fn list_institutions(
 #[get("/{id}")]
 pub async fn get_institution(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Readers>,
     audit: AuditContext,
     path: web::Path<InstitutionPath>,
 ) -> AppResult<HttpResponse> {
-    let tagged = service::get(&ctx(&state, &actor, &audit), path.id).await?;
+    let tagged = service::get(&ctx(&state, &actor.0, &audit), path.id).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
 }
 
@@ -167,13 +167,14 @@ pub async fn get_institution(
 #[patch("/{id}")]
 pub async fn update_institution(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Editors>,
     audit: AuditContext,
     path: web::Path<InstitutionPath>,
     if_match: IfMatch,
     body: ValidJson<InstitutionUpdate>,
 ) -> AppResult<HttpResponse> {
-    let tagged = service::update(&ctx(&state, &actor, &audit), path.id, &if_match, body.0).await?;
+    let tagged =
+        service::update(&ctx(&state, &actor.0, &audit), path.id, &if_match, body.0).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
 }
 
@@ -199,12 +200,12 @@ pub async fn update_institution(
 #[post("/{id}/status")]
 pub async fn change_institution_status(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Regulators>,
     audit: AuditContext,
     path: web::Path<InstitutionPath>,
     body: ValidJson<StatusChangeRequest>,
 ) -> AppResult<HttpResponse> {
-    let tagged = service::change_status(&ctx(&state, &actor, &audit), path.id, body.0).await?;
+    let tagged = service::change_status(&ctx(&state, &actor.0, &audit), path.id, body.0).await?;
     Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
 }
 
@@ -225,13 +226,13 @@ pub async fn change_institution_status(
 #[get("/{id}/status-changes")]
 pub async fn list_institution_status_changes(
     state: web::Data<AppState>,
-    actor: Actor,
+    actor: Allowed<service::Readers>,
     audit: AuditContext,
     req: HttpRequest,
     path: web::Path<InstitutionPath>,
     query: ValidQuery<StatusChangeQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::status_history(&ctx(&state, &actor, &audit), path.id, &query.0).await?;
+    let page = service::status_history(&ctx(&state, &actor.0, &audit), path.id, &query.0).await?;
     Ok(pagination::respond(&req, page))
 }
 

@@ -29,6 +29,13 @@ const READERS: &[Role] = &[
 const EDITORS: &[Role] = &[Role::ProvinceAdmin, Role::CityAdmin, Role::InstitutionAdmin];
 const REGULATORS: &[Role] = &[Role::ProvinceAdmin, Role::CityAdmin];
 
+crate::policy!(/// Who may read institutions.
+    Readers = READERS);
+crate::policy!(/// Who may edit an institution's profile.
+    Editors = EDITORS);
+crate::policy!(/// Who may create institutions and change their status.
+    Regulators = REGULATORS);
+
 /// What a service call needs to know about the request.
 pub struct Ctx<'a> {
     pub db: &'a DatabaseConnection,

@@ -385,6 +385,11 @@ async fn an_institution_admin_reads_and_edits_only_its_own_profile() {
             .await;
         assert_problem(create, 403, "role_not_allowed").await;
         let learner = app.token("learner", None, None);
+        // The role is checked before the body: a caller without it gets 403, whatever it sent.
+        let empty = app
+            .post("/api/v1/institutions", Some(&learner), &json!({}))
+            .await;
+        assert_problem(empty, 403, "role_not_allowed").await;
         assert_problem(
             app.get("/api/v1/institutions", Some(&learner)).await,
             403,
