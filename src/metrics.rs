@@ -46,7 +46,7 @@ impl Metrics {
         )?;
         let audit_lost = IntCounter::new(
             "audit_records_lost_total",
-            "Audit records that could not be written (queue closed or database down past the buffer)",
+            "Audit records that could not be written (queue closed, database down past the buffer, or a record the database refused)",
         )?;
         let audit_queue_depth =
             IntGauge::new("audit_queue_depth", "Audit records waiting to be written")?;

@@ -28,6 +28,12 @@ pub struct Model {
     pub chain_hash: Option<String>,
 }
 
+/// Column sizes (characters) of the bounded text columns, as the migration creates them.
+pub const CLIENT_IP_LEN: usize = 64;
+pub const METHOD_LEN: usize = 16;
+pub const ROUTE_LEN: usize = 200;
+pub const RESOURCE_LEN: usize = 64;
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

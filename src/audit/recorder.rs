@@ -92,11 +92,11 @@ impl Draft {
             actor_role: actor.map(|a| a.role.as_str().to_owned()),
             actor_city: actor.and_then(|a| a.city.clone()),
             actor_institution: actor.and_then(|a| a.institution),
-            client_ip: self.client_ip.clone(),
-            method: self.method.clone(),
-            route: self.route.clone(),
-            resource_type,
-            resource_id,
+            client_ip: fit(&self.client_ip, entity::CLIENT_IP_LEN),
+            method: fit(&self.method, entity::METHOD_LEN),
+            route: fit(&self.route, entity::ROUTE_LEN),
+            resource_type: resource_type.map(|t| fit(&t, entity::RESOURCE_LEN)),
+            resource_id: resource_id.map(|i| fit(&i, entity::RESOURCE_LEN)),
             resource_city,
             status: status.into(),
             latency_us: self.started.elapsed().as_micros().min(i64::MAX as u128) as i64,
@@ -109,6 +109,19 @@ impl Draft {
         };
         m.content_hash = super::chain::content_hash(&m);
         entity::new_record(m)
+    }
+}
+
+/// `text` cut to at most `max` characters (the column's size), marked with `…` when cut: an
+/// unmatched path or an extension method can be longer than any route template, and a record
+/// that does not fit its column would be refused by PostgreSQL.
+fn fit(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let end = text.char_indices().nth(max - 1).map_or(0, |(i, _)| i);
+            format!("{}…", &text[..end])
+        }
     }
 }
 

@@ -102,8 +102,11 @@ impl Writer {
         }
     }
 
-    /// Writes the batch, retrying with back-off while the database is down. At shutdown it
-    /// gives up after a few tries and counts the records as lost.
+    /// Writes the batch, retrying with back-off while the database is down. When the database
+    /// answers but refuses the batch, one record in it is at fault: the records are then written
+    /// one by one so a single bad record cannot hold up the queue, and a record the database
+    /// refuses on its own is counted as lost. At shutdown it gives up after a few tries and
+    /// counts the records as lost.
     async fn flush(&self, batch: &mut Vec<entity::ActiveModel>, shutting_down: bool) {
         if batch.is_empty() {
             return;
@@ -113,7 +116,7 @@ impl Writer {
         let mut tries = 0;
         loop {
             tries += 1;
-            match entity::Entity::insert_many(batch.clone())
+            let e = match entity::Entity::insert_many(batch.clone())
                 .exec(&self.db)
                 .await
             {
@@ -121,19 +124,44 @@ impl Writer {
                     self.metrics.audit_written.inc_by(n);
                     break;
                 }
-                Err(e) if shutting_down && tries >= SHUTDOWN_TRIES => {
-                    self.metrics.audit_lost.inc_by(n);
-                    tracing::error!(error.chain = %crate::error::error_chain(&e), records = n, "audit batch lost at shutdown");
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(error.chain = %crate::error::error_chain(&e), records = n, "audit batch write failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
-                }
+                Err(e) => e,
+            };
+            if crate::db::ping(&self.db).await.is_ok() && self.write_one_by_one(batch).await {
+                break;
             }
+            if shutting_down && tries >= SHUTDOWN_TRIES {
+                self.metrics.audit_lost.inc_by(batch.len() as u64);
+                tracing::error!(error.chain = %crate::error::error_chain(&e), records = batch.len(), "audit batch lost at shutdown");
+                break;
+            }
+            tracing::warn!(error.chain = %crate::error::error_chain(&e), records = batch.len(), "audit batch write failed; retrying");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(10));
         }
         self.metrics.audit_queue_depth.sub(n as i64);
         batch.clear();
+    }
+
+    /// Writes each record on its own, keeping in `batch` only those not yet written. Answers
+    /// `false` when the database stopped answering part-way (the rest is retried as a batch).
+    async fn write_one_by_one(&self, batch: &mut Vec<entity::ActiveModel>) -> bool {
+        let mut done = 0;
+        let mut reachable = true;
+        for record in batch.iter() {
+            match entity::Entity::insert(record.clone()).exec(&self.db).await {
+                Ok(_) => self.metrics.audit_written.inc(),
+                Err(_) if crate::db::ping(&self.db).await.is_err() => {
+                    reachable = false;
+                    break;
+                }
+                Err(e) => {
+                    self.metrics.audit_lost.inc();
+                    tracing::error!(error.chain = %crate::error::error_chain(&e), "audit record refused by the database and lost");
+                }
+            }
+            done += 1;
+        }
+        batch.drain(..done);
+        reachable
     }
 }

@@ -78,8 +78,8 @@ impl Actor {
         city: Option<String>,
         institution: Option<Uuid>,
     ) -> Result<Self, String> {
-        if subject.is_empty() || subject.len() > 200 {
-            return Err("sub must be 1 to 200 characters".into());
+        if subject.is_empty() || subject.len() > 200 || subject.chars().any(char::is_control) {
+            return Err("sub must be 1 to 200 bytes with no control characters".into());
         }
         if let Some(code) = &city
             && !(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))

@@ -92,6 +92,59 @@ async fn reads_and_refusals_are_audited_with_their_request_id() {
 }
 
 #[tokio::test]
+async fn an_overlong_path_or_method_is_audited_without_stopping_the_writer() {
+    each_backend(|app| async move {
+        let long_path = format!("/api/v1/{}", "x".repeat(300));
+        assert_eq!(app.get(&long_path, None).await.status(), 404);
+        let method = reqwest::Method::from_bytes(b"PROPFINDEVERYTHINGATONCE").unwrap();
+        let odd = app
+            .request(method, "/api/v1/cities", None)
+            .send()
+            .await
+            .unwrap();
+        assert!(odd.status().is_client_error());
+        let after = app.get("/api/v1/cities/440300", None).await;
+        let after_id = after.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let report = app.settle_audit().await;
+        assert_eq!(report["ok"], true);
+        let auditor = app.token("auditor", None, None);
+        let page: Value = app
+            .get("/api/v1/audit-logs?status=404&limit=200", Some(&auditor))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let unmatched = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["route"].as_str().unwrap().starts_with("/api/v1/xxx"))
+            .expect("the unmatched path is in the log");
+        let route = unmatched["route"].as_str().unwrap();
+        assert_eq!(route.chars().count(), 200, "cut to the column's size");
+        assert!(route.ends_with('…'));
+        let all: Value = app
+            .get("/api/v1/audit-logs?limit=200", Some(&auditor))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = all["items"].as_array().unwrap();
+        assert!(
+            items.iter().any(|r| r["method"] == "PROPFINDEVERYTH…"),
+            "the extension method, cut to 16 characters"
+        );
+        assert!(
+            items.iter().any(|r| r["request_id"] == after_id.as_str()),
+            "records after them are still written"
+        );
+        let metrics = app.get("/metrics", None).await.text().await.unwrap();
+        assert!(metrics.contains("safetrain_audit_records_lost_total 0"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_audit_log_filters_and_scopes_by_city() {
     each_backend(|app| async move {
         let gz = app
