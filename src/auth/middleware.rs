@@ -36,7 +36,7 @@ pub async fn authenticate(
             code: "token_malformed",
             detail: "Authorization must be `Bearer <token>`".into(),
         };
-        return Ok(req.error_response(e));
+        return Ok(refuse(&state, req, e));
     };
     match state.auth.verify(token).await {
         Ok(actor) => {
@@ -48,6 +48,15 @@ pub async fn authenticate(
                 .await
                 .map(ServiceResponse::map_into_boxed_body)
         }
-        Err(e) => Ok(req.error_response(e)),
+        Err(e) => Ok(refuse(&state, req, e)),
+    }
+}
+
+/// Answers a refused sign-in. The attempt counts against the anonymous limit of the client's
+/// IP, so guessing tokens is throttled like any anonymous traffic (429 once the bucket is empty).
+fn refuse(state: &AppState, req: ServiceRequest, e: AppError) -> ServiceResponse<BoxBody> {
+    match state.limits.check_anonymous(&req) {
+        Ok(()) => req.error_response(e),
+        Err(limited) => req.error_response(limited),
     }
 }

@@ -41,6 +41,12 @@ impl RateLimits {
         self.authenticated.retain_recent();
     }
 
+    /// Charges a request from `ip` that did not sign in (including one whose token was refused)
+    /// to the anonymous bucket of that IP.
+    pub fn check_anonymous(&self, req: &ServiceRequest) -> Result<(), AppError> {
+        self.check(None, client_ip(req))
+    }
+
     fn check(&self, actor: Option<&Actor>, ip: String) -> Result<(), AppError> {
         let outcome = match actor {
             Some(a) => self.authenticated.check_key(&a.subject),
@@ -62,15 +68,17 @@ pub async fn limit(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if let Some(state) = req.app_data::<web::Data<AppState>>() {
         let actor = req.extensions().get::<Actor>().cloned();
-        let ip = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
-        if let Err(e) = state.limits.check(actor.as_ref(), ip) {
+        if let Err(e) = state.limits.check(actor.as_ref(), client_ip(&req)) {
             return Ok(req.error_response(e));
         }
     }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_boxed_body)
+}
+
+fn client_ip(req: &ServiceRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }

@@ -182,6 +182,41 @@ async fn rate_limits_apply_per_ip_when_anonymous_and_per_subject_when_signed_in(
     .await;
 }
 
+#[tokio::test]
+async fn refused_tokens_spend_the_anonymous_limit_of_their_ip() {
+    each_backend_with(
+        |s| {
+            s.rate_limit.anonymous_per_second = 1;
+            s.rate_limit.anonymous_burst = 3;
+        },
+        |app| async move {
+            for _ in 0..3 {
+                assert_problem(
+                    app.get("/api/v1/institutions", Some("not-a-token")).await,
+                    401,
+                    "token_malformed",
+                )
+                .await;
+            }
+            let guessing = app.get("/api/v1/institutions", Some("not-a-token")).await;
+            assert!(guessing.headers().contains_key("retry-after"));
+            assert_problem(guessing, 429, "rate_limited").await;
+            assert_eq!(
+                app.get("/api/v1/cities", None).await.status(),
+                429,
+                "the same bucket as anonymous calls from that IP"
+            );
+            let admin = app.token("province_admin", None, None);
+            assert_eq!(
+                app.get("/api/v1/cities", Some(&admin)).await.status(),
+                200,
+                "a valid token has its own bucket"
+            );
+        },
+    )
+    .await;
+}
+
 /// PostgreSQL only: the embedded SQLite file cannot become unreachable the way a server can.
 #[tokio::test]
 async fn a_lost_database_answers_503_and_recovers_without_restart() {
