@@ -48,25 +48,21 @@ impl JwksCache {
     }
 
     /// The key `kid` for `alg`. An unknown kid or a stale set triggers a refetch, at most once
-    /// per `jwks_min_refetch_secs` for unknown kids.
+    /// per `jwks_min_refetch_secs` whatever the reason; in between (and while the provider is
+    /// unreachable) the last set fetched keeps answering, so a failing provider is not hammered
+    /// and callers do not queue behind a fetch.
     pub async fn key(&self, kid: &str, alg: Algorithm) -> Result<DecodingKey, AppError> {
         if let Some(key) = self.cached(kid, alg, true).await? {
             return Ok(key);
         }
-        let _guard = self.fetching.lock().await;
-        if let Some(key) = self.cached(kid, alg, true).await? {
-            return Ok(key);
-        }
-        let may_fetch = {
-            let state = self.state.read().await;
-            let stale = state.fetched_at.is_none_or(|t| t.elapsed() >= self.ttl);
-            stale
-                || state
-                    .attempted_at
-                    .is_none_or(|t| t.elapsed() >= self.min_refetch)
-        };
-        if may_fetch {
-            self.refresh().await;
+        if self.may_fetch().await {
+            let _guard = self.fetching.lock().await;
+            if let Some(key) = self.cached(kid, alg, true).await? {
+                return Ok(key);
+            }
+            if self.may_fetch().await {
+                self.refresh().await;
+            }
         }
         self.cached(kid, alg, false)
             .await?
@@ -74,6 +70,14 @@ impl JwksCache {
                 code: "token_kid",
                 detail: "the token's signing key is not in the provider's key set".into(),
             })
+    }
+
+    async fn may_fetch(&self) -> bool {
+        self.state
+            .read()
+            .await
+            .attempted_at
+            .is_none_or(|t| t.elapsed() >= self.min_refetch)
     }
 
     async fn cached(

@@ -278,6 +278,48 @@ async fn unknown_kids_refetch_the_key_set_at_most_once_per_interval() {
 }
 
 #[tokio::test]
+async fn a_stale_key_set_keeps_verifying_while_the_provider_is_down_without_hammering_it() {
+    let server = JwksServer::start(jwks::full_set()).await;
+    for backend in backends() {
+        server.set_failing(false);
+        let db = TestDb::new(backend).await;
+        let mut settings = test_settings(&db);
+        server.configure(&mut settings, 3600);
+        if let Some(p) = settings.auth.provincial.as_mut() {
+            p.jwks_cache_secs = 1;
+        }
+        let app = spawn_with(settings, |_| {}).await;
+        let good = jwks::sign(Algorithm::RS256, RSA_KID, &jwks::claims(json!({})));
+        assert_eq!(list_status(&app, &good).await, 200);
+
+        server.set_failing(true);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let before = server.fetch_count();
+        for _ in 0..10 {
+            assert_eq!(
+                list_status(&app, &good).await,
+                200,
+                "the last key set fetched still verifies"
+            );
+        }
+        let unknown = jwks::sign(Algorithm::RS256, "unknown-kid", &jwks::claims(json!({})));
+        assert_problem(
+            app.get("/api/v1/institutions", Some(&unknown)).await,
+            401,
+            "token_kid",
+        )
+        .await;
+        assert!(
+            server.fetch_count() - before <= 1,
+            "a stale set is refetched at most once per interval, not on every request"
+        );
+        app.handle.stop(false).await;
+        db.drop_db().await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_rotated_in_key_is_fetched_when_first_seen() {
     let server = JwksServer::start(jwks::only(RSA_KID)).await;
     let jwks_server = &server;

@@ -1,6 +1,6 @@
 //! A real HTTPS server publishing the provincial identity service's JWKS, and its signer.
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -39,6 +39,7 @@ pub struct JwksServer {
     pub url: String,
     pub fetches: Arc<AtomicUsize>,
     keys: Arc<RwLock<Value>>,
+    failing: Arc<AtomicBool>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -46,17 +47,21 @@ impl JwksServer {
     pub async fn start(initial: Value) -> Self {
         let keys = Arc::new(RwLock::new(initial));
         let fetches = Arc::new(AtomicUsize::new(0));
-        let (k, f) = (keys.clone(), fetches.clone());
+        let failing = Arc::new(AtomicBool::new(false));
+        let (k, f, down) = (keys.clone(), fetches.clone(), failing.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let server = HttpServer::new(move || {
-            let (k, f) = (k.clone(), f.clone());
+            let (k, f, down) = (k.clone(), f.clone(), down.clone());
             App::new().route(
                 "/.well-known/jwks.json",
                 web::get().to(move || {
-                    let (k, f) = (k.clone(), f.clone());
+                    let (k, f, down) = (k.clone(), f.clone(), down.clone());
                     async move {
                         f.fetch_add(1, Ordering::SeqCst);
+                        if down.load(Ordering::SeqCst) {
+                            return HttpResponse::ServiceUnavailable().finish();
+                        }
                         let body = k.read().expect("keys").clone();
                         HttpResponse::Ok().json(body)
                     }
@@ -74,12 +79,18 @@ impl JwksServer {
             url: format!("https://localhost:{port}/.well-known/jwks.json"),
             fetches,
             keys,
+            failing,
             handle,
         }
     }
 
     pub fn set_keys(&self, keys: Value) {
         *self.keys.write().expect("keys") = keys;
+    }
+
+    /// Makes the server answer 503 (an outage of the identity service) or serve again.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
     }
 
     pub fn fetch_count(&self) -> usize {
