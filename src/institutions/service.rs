@@ -166,13 +166,7 @@ pub async fn create(
             detail: "a city admin registers institutions in its own city only".into(),
         });
     }
-    let claim = key.map(|key| idempotency::Claim::new(&cx.actor.subject, key, CREATE_ROUTE, &body));
-    let txn = db::begin_write(cx.db).await?;
-    if let Some(claim) = &claim
-        && let Some(stored) = idempotency::lookup(&txn, claim).await?
-    {
-        return Ok(Created::Replayed(stored));
-    }
+    // Checked before the write lock is taken: a bad body must not hold up other writers.
     if cx.cities.get(&body.city_code).is_none() {
         return Err(AppError::field(
             "city_code",
@@ -183,6 +177,13 @@ pub async fn create(
     let credit_code = CreditCode::parse(&body.credit_code)
         .map_err(|e| AppError::field("credit_code", e.0, e.1))?
         .to_string();
+    let claim = key.map(|key| idempotency::Claim::new(&cx.actor.subject, key, CREATE_ROUTE, &body));
+    let txn = db::begin_write(cx.db).await?;
+    if let Some(claim) = &claim
+        && let Some(stored) = idempotency::lookup(&txn, claim).await?
+    {
+        return Ok(Created::Replayed(stored));
+    }
     let (id, now) = (Uuid::now_v7(), db::now());
     let row = institution::ActiveModel {
         id: Set(id),
@@ -203,16 +204,24 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let model = repo::insert(&txn, row).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::Conflict {
+    let model = match repo::insert(&txn, row).await {
+        Ok(model) => model,
+        Err(e) if is_unique_violation(&e) => {
+            // On PostgreSQL a concurrent retry with the same key waits on the first request's
+            // row and then collides with it: the first request's answer is the one to give.
+            drop(txn);
+            if let Some(claim) = &claim
+                && let Some(stored) = idempotency::lookup(cx.db, claim).await?
+            {
+                return Ok(Created::Replayed(stored));
+            }
+            return Err(AppError::Conflict {
                 code: "credit_code_taken",
                 detail: "an institution with this credit code exists".into(),
-            }
-        } else {
-            e.into()
+            });
         }
-    })?;
+        Err(e) => return Err(e.into()),
+    };
     repo::insert_status_change(
         &txn,
         status_record(id, None, InstitutionStatus::Applied, "created", cx.actor),

@@ -656,6 +656,36 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() 
 }
 
 #[tokio::test]
+async fn concurrent_retries_with_one_idempotency_key_all_get_the_first_answer() {
+    each_backend(|app| async move {
+        let admin = app.token("city_admin", Some("440100"), None);
+        let body = institution_body("440100", 14, "并发重试");
+        let sends = (0..8).map(|_| {
+            app.request(Method::POST, "/api/v1/institutions", Some(&admin))
+                .header("Idempotency-Key", "retry-storm-1")
+                .json(&body)
+                .send()
+        });
+        let answers = futures_util::future::join_all(sends).await;
+        let mut ids = Vec::new();
+        for answer in answers {
+            let answer = answer.unwrap();
+            assert_eq!(
+                answer.status(),
+                201,
+                "a retry is answered as the first call was"
+            );
+            let created: Value = answer.json().await.unwrap();
+            ids.push(created["id"].as_str().unwrap().to_owned());
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "one institution, one id in every answer");
+        assert_eq!(count_institutions(&app).await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn lists_page_by_cursor_and_reject_unknown_parameters() {
     each_backend(|app| async move {
         for n in 0..3 {
