@@ -6,6 +6,7 @@ mod m20261129_000002_create_institutions;
 mod m20261129_000003_create_audit_logs;
 mod m20261129_000004_create_leases;
 mod m20261129_000005_create_idempotency_keys;
+mod m20261129_000006_create_audit_bodies;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_audit_logs::Migration),
             Box::new(m20261129_000004_create_leases::Migration),
             Box::new(m20261129_000005_create_idempotency_keys::Migration),
+            Box::new(m20261129_000006_create_audit_bodies::Migration),
         ]
     }
 }

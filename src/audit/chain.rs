@@ -110,7 +110,8 @@ pub async fn seal_batch(db: &DatabaseConnection) -> Result<u64, DbErr> {
     Ok(rows.len() as u64)
 }
 
-/// Deletes sealed records older than the retention period.
+/// Deletes sealed records older than the retention period, then the stored bodies only such
+/// records could point at; answers how many records went.
 pub async fn purge<C: ConnectionTrait>(db: &C, retention_days: u32) -> Result<u64, DbErr> {
     let cutoff = db::now() - chrono::Duration::days(retention_days.into());
     let res = Entity::delete_many()
@@ -118,6 +119,7 @@ pub async fn purge<C: ConnectionTrait>(db: &C, retention_days: u32) -> Result<u6
         .filter(Column::ChainSeq.is_not_null())
         .exec(db)
         .await?;
+    super::bodies::purge(db, cutoff).await?;
     Ok(res.rows_affected)
 }
 
@@ -222,13 +224,14 @@ pub async fn verify<C: ConnectionTrait>(
     let mut expected_seq = lo;
     let mut checked = 0;
     while expected_seq <= hi {
-        let rows = Entity::find()
+        let mut rows = Entity::find()
             .filter(Column::ChainSeq.gte(expected_seq))
             .filter(Column::ChainSeq.lte(hi))
             .order_by_asc(Column::ChainSeq)
             .limit(SEAL_BATCH)
             .all(db)
             .await?;
+        super::bodies::attach(db, &mut rows).await?;
         if rows.is_empty() {
             break;
         }

@@ -26,6 +26,10 @@ pub struct Model {
     pub chain_seq: Option<i64>,
     pub prev_hash: Option<String>,
     pub chain_hash: Option<String>,
+    /// Set when the request body is stored once in `audit_bodies` under this SHA-256.
+    pub request_body_sha256: Option<String>,
+    /// Set when the response body is stored once in `audit_bodies` under this SHA-256.
+    pub response_body_sha256: Option<String>,
 }
 
 /// Column sizes (characters) of the bounded text columns, as the migration creates them.
@@ -64,5 +68,7 @@ pub fn new_record(m: Model) -> ActiveModel {
         chain_seq: Set(None),
         prev_hash: Set(None),
         chain_hash: Set(None),
+        request_body_sha256: Set(m.request_body_sha256),
+        response_body_sha256: Set(m.response_body_sha256),
     }
 }

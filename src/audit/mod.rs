@@ -1,5 +1,6 @@
 //! The audit log: one record per request, written in the same transaction as the data a write
 //! changes, linked into a hash chain by a background sealer.
+pub mod bodies;
 pub mod chain;
 pub mod dto;
 pub mod entity;

@@ -13,8 +13,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::bodies::Detached;
 use super::entity;
 use super::sanitize;
+use super::writer::Pending;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::http::request_id::RequestId;
@@ -63,23 +65,25 @@ impl AuditContext {
         response: &B,
     ) -> Result<(), DbErr> {
         let body = serde_json::to_value(response).map_err(|e| DbErr::Custom(e.to_string()))?;
-        let model = self
+        let pending = self
             .lock()
             .to_record(Some(actor), status, sanitize::value_for_audit(&body));
-        model.insert(db).await?;
+        pending.bodies.store(db).await?;
+        pending.record.insert(db).await?;
         self.lock().persisted = true;
         Ok(())
     }
 }
 
 impl Draft {
-    /// The record to insert, with its content hash computed over what will be stored.
+    /// The record to insert, with its content hash computed over the bodies it records, and
+    /// the large bodies it points at.
     fn to_record(
         &self,
         actor: Option<&Actor>,
         status: u16,
         response_body: Option<String>,
-    ) -> entity::ActiveModel {
+    ) -> Pending {
         let (resource_type, resource_id, resource_city) = match &self.resource {
             Some((t, i, c)) => (Some(t.clone()), Some(i.clone()), c.clone()),
             None => (None, None, None),
@@ -106,9 +110,17 @@ impl Draft {
             chain_seq: None,
             prev_hash: None,
             chain_hash: None,
+            request_body_sha256: None,
+            response_body_sha256: None,
         };
         m.content_hash = super::chain::content_hash(&m);
-        entity::new_record(m)
+        let mut bodies = Detached::default();
+        m.request_body_sha256 = bodies.take(&mut m.request_body);
+        m.response_body_sha256 = bodies.take(&mut m.response_body);
+        Pending {
+            record: entity::new_record(m),
+            bodies,
+        }
     }
 }
 
@@ -175,7 +187,7 @@ pub async fn record(
             let rendered = e.error_response();
             let (rendered, body) = rendered.into_parts();
             let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-            let record = {
+            let pending = {
                 let draft = ctx.lock();
                 draft.to_record(
                     draft.actor.as_ref(),
@@ -183,7 +195,7 @@ pub async fn record(
                     sanitize::for_audit(&bytes),
                 )
             };
-            state.audit.submit(record).await;
+            state.audit.submit(pending).await;
             Err(e)
         }
     }
@@ -254,11 +266,11 @@ async fn finish(
         } else {
             sanitize::for_audit(&bytes)
         };
-        let record = {
+        let pending = {
             let draft = ctx.lock();
             draft.to_record(draft.actor.as_ref(), status.as_u16(), stored)
         };
-        state.audit.submit(record).await;
+        state.audit.submit(pending).await;
     }
     ServiceResponse::new(http, response.set_body(BoxBody::new(bytes)))
 }

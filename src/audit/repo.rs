@@ -46,10 +46,12 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(after) = after {
         cond = cond.add(Column::Id.lt(after));
     }
-    Entity::find()
+    let mut rows = Entity::find()
         .filter(cond)
         .order_by_desc(Column::Id)
         .limit(q.limit() + 1)
         .all(db)
-        .await
+        .await?;
+    super::bodies::attach(db, &mut rows).await?;
+    Ok(rows)
 }

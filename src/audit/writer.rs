@@ -2,11 +2,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::bodies::Detached;
 use super::entity;
 use crate::config::AuditSettings;
 use crate::metrics::Metrics;
@@ -16,10 +17,16 @@ const SUBMIT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Tries to write one batch at shutdown before its records count as lost.
 const SHUTDOWN_TRIES: u32 = 5;
 
+/// One record on its way to the database, with the large bodies it points at.
+pub struct Pending {
+    pub record: entity::ActiveModel,
+    pub bodies: Detached,
+}
+
 /// The sending side, cloned into every worker.
 #[derive(Clone)]
 pub struct AuditSink {
-    tx: mpsc::Sender<entity::ActiveModel>,
+    tx: mpsc::Sender<Pending>,
     metrics: Arc<Metrics>,
 }
 
@@ -43,7 +50,7 @@ impl AuditSink {
     }
 
     /// Queues a record, waiting for room if the queue is full; a record that cannot be queued is counted as lost.
-    pub async fn submit(&self, record: entity::ActiveModel) {
+    pub async fn submit(&self, record: Pending) {
         self.metrics.audit_enqueued.inc();
         self.metrics.audit_queue_depth.inc();
         if self.tx.send_timeout(record, SUBMIT_TIMEOUT).await.is_err() {
@@ -56,7 +63,7 @@ impl AuditSink {
 
 struct Writer {
     db: DatabaseConnection,
-    rx: mpsc::Receiver<entity::ActiveModel>,
+    rx: mpsc::Receiver<Pending>,
     metrics: Arc<Metrics>,
     batch_size: usize,
     interval: Duration,
@@ -107,7 +114,7 @@ impl Writer {
     /// one by one so a single bad record cannot hold up the queue, and a record the database
     /// refuses on its own is counted as lost. At shutdown it gives up after a few tries and
     /// counts the records as lost.
-    async fn flush(&self, batch: &mut Vec<entity::ActiveModel>, shutting_down: bool) {
+    async fn flush(&self, batch: &mut Vec<Pending>, shutting_down: bool) {
         if batch.is_empty() {
             return;
         }
@@ -116,16 +123,14 @@ impl Writer {
         let mut tries = 0;
         loop {
             tries += 1;
-            let e = match entity::Entity::insert_many(batch.clone())
-                .exec(&self.db)
-                .await
-            {
+            let e = match write(&self.db, batch).await {
                 Ok(_) => {
                     self.metrics.audit_written.inc_by(n);
                     break;
                 }
                 Err(e) => e,
             };
+            tracing::warn!(error.chain = %crate::error::error_chain(&e), records = batch.len(), "audit batch write failed");
             if crate::db::ping(&self.db).await.is_ok() && self.write_one_by_one(batch).await {
                 break;
             }
@@ -134,7 +139,10 @@ impl Writer {
                 tracing::error!(error.chain = %crate::error::error_chain(&e), records = batch.len(), "audit batch lost at shutdown");
                 break;
             }
-            tracing::warn!(error.chain = %crate::error::error_chain(&e), records = batch.len(), "audit batch write failed; retrying");
+            tracing::warn!(
+                records = batch.len(),
+                "database unreachable; retrying the audit batch"
+            );
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(10));
         }
@@ -144,11 +152,11 @@ impl Writer {
 
     /// Writes each record on its own, keeping in `batch` only those not yet written. Answers
     /// `false` when the database stopped answering part-way (the rest is retried as a batch).
-    async fn write_one_by_one(&self, batch: &mut Vec<entity::ActiveModel>) -> bool {
+    async fn write_one_by_one(&self, batch: &mut Vec<Pending>) -> bool {
         let mut done = 0;
         let mut reachable = true;
-        for record in batch.iter() {
-            match entity::Entity::insert(record.clone()).exec(&self.db).await {
+        for pending in batch.iter() {
+            match write(&self.db, std::slice::from_ref(pending)).await {
                 Ok(_) => self.metrics.audit_written.inc(),
                 Err(_) if crate::db::ping(&self.db).await.is_err() => {
                     reachable = false;
@@ -164,4 +172,13 @@ impl Writer {
         batch.drain(..done);
         reachable
     }
+}
+
+/// Stores the batch's large bodies (each once), then its records.
+async fn write(db: &DatabaseConnection, batch: &[Pending]) -> Result<(), DbErr> {
+    super::bodies::store(db, batch.iter().flat_map(|p| p.bodies.iter())).await?;
+    entity::Entity::insert_many(batch.iter().map(|p| p.record.clone()))
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
 }

@@ -291,6 +291,73 @@ async fn verification_names_the_first_altered_or_missing_record() {
 }
 
 #[tokio::test]
+async fn a_large_body_read_again_is_stored_once_shown_in_full_and_verified() {
+    each_backend(|app| async move {
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let res = app.get("/api/v1/cities", None).await;
+            ids.push(res.headers()["x-request-id"].to_str().unwrap().to_owned());
+            assert!(res.bytes().await.unwrap().len() > safetrain::audit::bodies::INLINE_MAX);
+        }
+        let report = app.settle_audit().await;
+        assert_eq!(report["ok"], true, "{report}");
+        let reads = "FROM audit_logs WHERE route = '/api/v1/cities'";
+        assert_eq!(scalar(&app.db, &format!("SELECT COUNT(*) AS n {reads}")).await, 3);
+        assert_eq!(
+            scalar(&app.db, &format!("SELECT COUNT(DISTINCT response_body_sha256) AS n {reads}")).await,
+            1,
+            "the three identical answers point at one body"
+        );
+        assert_eq!(
+            scalar(&app.db, &format!("SELECT COUNT(response_body) AS n {reads}")).await,
+            0,
+            "and do not repeat it inline"
+        );
+        assert_eq!(
+            scalar(
+                &app.db,
+                &format!("SELECT COUNT(*) AS n FROM audit_bodies WHERE sha256 IN (SELECT response_body_sha256 {reads})")
+            )
+            .await,
+            1
+        );
+        let auditor = app.token("auditor", None, None);
+        let page: Value = app
+            .get("/api/v1/audit-logs?limit=200", Some(&auditor))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for id in &ids {
+            let record = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["request_id"] == id.as_str())
+                .expect("each read has its record");
+            assert_eq!(record["response_body"].as_array().unwrap().len(), 22);
+            assert_eq!(record["response_body"][0]["code"], "440100");
+        }
+        exec(
+            &app,
+            &format!("UPDATE audit_bodies SET body = REPLACE(body, '440300', '440399') WHERE sha256 IN (SELECT response_body_sha256 {reads})"),
+        )
+        .await;
+        let first = scalar(&app.db, &format!("SELECT MIN(chain_seq) AS n {reads}")).await;
+        let first_id = scalar(&app.db, &format!("SELECT id AS n FROM audit_logs WHERE chain_seq = {first}")).await;
+        let broken: Value = app
+            .get("/api/v1/audit-logs/verify", Some(&auditor))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(broken["ok"], false, "an altered stored body breaks its records");
+        assert_eq!(broken["first_broken"], first_id, "{broken}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn two_servers_share_one_database_and_one_sealer() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
@@ -414,6 +481,8 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             chain_seq: None,
             prev_hash: None,
             chain_hash: None,
+            request_body_sha256: None,
+            response_body_sha256: None,
         };
         record.content_hash = chain::content_hash(&record);
         safetrain::audit::entity::new_record(record)
@@ -437,6 +506,39 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             chain::purge(&conn, 180).await.unwrap(),
             0,
             "recent records stay"
+        );
+        use safetrain::audit::bodies;
+        for (sha, used_at) in [
+            ("a".repeat(64), old),
+            ("b".repeat(64), safetrain::db::now()),
+        ] {
+            bodies::ActiveModel {
+                sha256: sea_orm::ActiveValue::Set(sha),
+                body: sea_orm::ActiveValue::Set("[]".into()),
+                used_at: sea_orm::ActiveValue::Set(used_at),
+            }
+            .insert(&conn)
+            .await
+            .unwrap();
+        }
+        chain::purge(&conn, 180).await.unwrap();
+        assert_eq!(
+            scalar(
+                &conn,
+                "SELECT COUNT(*) AS n FROM audit_bodies WHERE sha256 LIKE 'a%'"
+            )
+            .await,
+            0,
+            "{backend:?}: a body unused past retention goes"
+        );
+        assert_eq!(
+            scalar(
+                &conn,
+                "SELECT COUNT(*) AS n FROM audit_bodies WHERE sha256 LIKE 'b%'"
+            )
+            .await,
+            1,
+            "{backend:?}: a body in use stays"
         );
         let report = chain::verify(&conn, None, None).await.unwrap();
         assert!(

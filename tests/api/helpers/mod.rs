@@ -280,6 +280,16 @@ impl TestApp {
         let mut last = Value::Null;
         for _ in 0..100 {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            // Written first (nothing left in the writer's queue), then sealed.
+            let metrics = self
+                .get("/metrics", None)
+                .await
+                .text()
+                .await
+                .expect("metrics");
+            if !metrics.contains("\nsafetrain_audit_queue_depth 0\n") {
+                continue;
+            }
             last = self
                 .get("/api/v1/audit-logs/verify", Some(&token))
                 .await
