@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -88,23 +88,50 @@ pub async fn seal_batch(db: &DatabaseConnection) -> Result<u64, DbErr> {
         .into_tuple()
         .all(&txn)
         .await?;
+    if rows.is_empty() {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    // One statement for the whole batch: a CTE of (id, seq, prev, hash) joined to the records,
+    // which both databases accept.
+    let backend = txn.get_database_backend();
+    let mut values = Vec::with_capacity(rows.len() * 4);
+    let mut tuples = Vec::with_capacity(rows.len());
     for (id, content) in &rows {
         seq += 1;
         let hash = link(&prev, content);
-        let updated = Entity::update_many()
-            .col_expr(Column::ChainSeq, Expr::value(seq))
-            .col_expr(Column::PrevHash, Expr::value(prev.clone()))
-            .col_expr(Column::ChainHash, Expr::value(hash.clone()))
-            .filter(Column::Id.eq(*id))
-            .filter(Column::ChainSeq.is_null())
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            // Another sealer got there first: leave everything to it.
-            txn.rollback().await?;
-            return Ok(0);
-        }
+        let n = values.len();
+        tuples.push(match backend {
+            sea_orm::DbBackend::Postgres => format!(
+                "(${}::bigint, ${}::bigint, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            ),
+            _ => "(?, ?, ?, ?)".to_owned(),
+        });
+        values.extend([
+            (*id).into(),
+            seq.into(),
+            prev.clone().into(),
+            hash.clone().into(),
+        ]);
         prev = hash;
+    }
+    let sql = format!(
+        "WITH v(id, seq, prev, hash) AS (VALUES {}) \
+         UPDATE audit_logs SET chain_seq = v.seq, prev_hash = v.prev, chain_hash = v.hash \
+         FROM v WHERE audit_logs.id = v.id AND audit_logs.chain_seq IS NULL",
+        tuples.join(", ")
+    );
+    let updated = txn
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    if updated.rows_affected() != rows.len() as u64 {
+        // Another sealer got there first: leave everything to it.
+        txn.rollback().await?;
+        return Ok(0);
     }
     txn.commit().await?;
     Ok(rows.len() as u64)
