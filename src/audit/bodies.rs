@@ -13,9 +13,14 @@ use super::entity as record;
 
 /// Bodies longer than this many bytes are stored by reference.
 pub const INLINE_MAX: usize = 2048;
-/// A body's `used_at` is refreshed when it is reused after this long, so a body in use is
-/// never older than this plus the retention period.
+/// A body's `used_at` is refreshed when it is reused after this long.
 const TOUCH_AFTER_HOURS: i64 = 24;
+/// How long the batch writer skips sending a body it has stored itself.
+const RECENT_KEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+const RECENT_MAX: usize = 4096;
+/// A body still pointed at by a record within retention was used at most this long before
+/// that record: a day before the last refresh, plus an hour skipped by [`Recent`], rounded up.
+const PURGE_MARGIN_HOURS: i64 = 48;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_bodies")]
@@ -120,16 +125,40 @@ pub async fn attach<C: ConnectionTrait>(db: &C, rows: &mut [record::Model]) -> R
     Ok(())
 }
 
-/// Deletes bodies no record within retention can point at: a record refreshes its body's
-/// `used_at` when written (at most a day late), so a body unused for longer than retention
-/// plus a day belongs only to purged records.
+/// Deletes bodies no record within retention can point at: writing a record refreshes its
+/// body's `used_at` (at most a day and an hour late), so a body unused for longer than
+/// retention plus [`PURGE_MARGIN_HOURS`] belongs only to purged records.
 pub async fn purge<C: ConnectionTrait>(
     db: &C,
     cutoff: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, DbErr> {
     let res = Entity::delete_many()
-        .filter(Column::UsedAt.lt(cutoff - chrono::Duration::hours(TOUCH_AFTER_HOURS)))
+        .filter(Column::UsedAt.lt(cutoff - chrono::Duration::hours(PURGE_MARGIN_HOURS)))
         .exec(db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// The bodies one batch writer stored lately. A public page read a thousand times a second
+/// is then sent to the database once an hour, not with every batch.
+#[derive(Default)]
+pub struct Recent(HashMap<String, std::time::Instant>);
+
+impl Recent {
+    pub fn is_fresh(&self, sha: &str) -> bool {
+        self.0.get(sha).is_some_and(|at| at.elapsed() < RECENT_KEEP)
+    }
+
+    pub fn remember<'a>(&mut self, shas: impl Iterator<Item = &'a String>) {
+        if self.0.len() >= RECENT_MAX {
+            self.0.retain(|_, at| at.elapsed() < RECENT_KEEP);
+            if self.0.len() >= RECENT_MAX {
+                self.0.clear();
+            }
+        }
+        let now = std::time::Instant::now();
+        for sha in shas {
+            self.0.entry(sha.clone()).or_insert(now);
+        }
+    }
 }

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::bodies::Detached;
+use super::bodies::{Detached, Recent};
 use super::entity;
 use crate::config::AuditSettings;
 use crate::metrics::Metrics;
@@ -45,6 +45,7 @@ impl AuditSink {
             metrics: metrics.clone(),
             batch_size: settings.batch_size,
             interval: Duration::from_millis(settings.flush_interval_ms),
+            recent: Recent::default(),
         };
         (Self { tx, metrics }, tokio::spawn(writer.run(shutdown)))
     }
@@ -67,6 +68,7 @@ struct Writer {
     metrics: Arc<Metrics>,
     batch_size: usize,
     interval: Duration,
+    recent: Recent,
 }
 
 impl Writer {
@@ -114,7 +116,7 @@ impl Writer {
     /// one by one so a single bad record cannot hold up the queue, and a record the database
     /// refuses on its own is counted as lost. At shutdown it gives up after a few tries and
     /// counts the records as lost.
-    async fn flush(&self, batch: &mut Vec<Pending>, shutting_down: bool) {
+    async fn flush(&mut self, batch: &mut Vec<Pending>, shutting_down: bool) {
         if batch.is_empty() {
             return;
         }
@@ -123,7 +125,7 @@ impl Writer {
         let mut tries = 0;
         loop {
             tries += 1;
-            let e = match write(&self.db, batch).await {
+            let e = match self.write(batch).await {
                 Ok(_) => {
                     self.metrics.audit_written.inc_by(n);
                     break;
@@ -150,13 +152,34 @@ impl Writer {
         batch.clear();
     }
 
+    /// Stores the batch's large bodies (each once, skipping those this writer stored lately),
+    /// then its records.
+    async fn write(&mut self, batch: &[Pending]) -> Result<(), DbErr> {
+        let recent = &self.recent;
+        let bodies = batch
+            .iter()
+            .flat_map(|p| p.bodies.iter())
+            .filter(|(sha, _)| !recent.is_fresh(sha));
+        super::bodies::store(&self.db, bodies).await?;
+        entity::Entity::insert_many(batch.iter().map(|p| p.record.clone()))
+            .exec_without_returning(&self.db)
+            .await?;
+        self.recent.remember(
+            batch
+                .iter()
+                .flat_map(|p| p.bodies.iter())
+                .map(|(sha, _)| sha),
+        );
+        Ok(())
+    }
+
     /// Writes each record on its own, keeping in `batch` only those not yet written. Answers
     /// `false` when the database stopped answering part-way (the rest is retried as a batch).
-    async fn write_one_by_one(&self, batch: &mut Vec<Pending>) -> bool {
+    async fn write_one_by_one(&mut self, batch: &mut Vec<Pending>) -> bool {
         let mut done = 0;
         let mut reachable = true;
         for pending in batch.iter() {
-            match write(&self.db, std::slice::from_ref(pending)).await {
+            match self.write(std::slice::from_ref(pending)).await {
                 Ok(_) => self.metrics.audit_written.inc(),
                 Err(_) if crate::db::ping(&self.db).await.is_err() => {
                     reachable = false;
@@ -172,13 +195,4 @@ impl Writer {
         batch.drain(..done);
         reachable
     }
-}
-
-/// Stores the batch's large bodies (each once), then its records.
-async fn write(db: &DatabaseConnection, batch: &[Pending]) -> Result<(), DbErr> {
-    super::bodies::store(db, batch.iter().flat_map(|p| p.bodies.iter())).await?;
-    entity::Entity::insert_many(batch.iter().map(|p| p.record.clone()))
-        .exec_without_returning(db)
-        .await
-        .map(|_| ())
 }
