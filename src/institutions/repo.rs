@@ -1,5 +1,5 @@
 //! Every query of institutions. Each takes the caller's scope; another tenant's row reads as absent.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
@@ -66,6 +66,37 @@ pub async fn list<C: ConnectionTrait>(
 /// The registry key of a row: registration time, then name, then id.
 pub type RegistryKey = (DateTime<Utc>, String, Uuid);
 
+/// What the public registry shows of a row. No personal or internal column is read.
+pub struct RegistryRow {
+    pub id: Uuid,
+    pub name: String,
+    pub credit_code: String,
+    pub city_code: String,
+    pub registered_address: String,
+    pub office_address: String,
+    pub platform_url: String,
+    pub introduction: String,
+    pub business_term_end: Option<NaiveDate>,
+    /// Registration time (creation time for a row registered before it was recorded).
+    pub registered_at: DateTime<Utc>,
+}
+
+/// The registry's columns, in the order [`registry`] selects them (read by position, which
+/// spares a by-name lookup per column and row).
+type RegistryTuple = (
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+
 /// Registered institutions of one city in (registered_at, name, id) order, after `after`.
 /// Public data: no caller scope applies.
 pub async fn registry<C: ConnectionTrait>(
@@ -73,7 +104,7 @@ pub async fn registry<C: ConnectionTrait>(
     city: &str,
     after: Option<RegistryKey>,
     limit: u64,
-) -> Result<Vec<institution::Model>, DbErr> {
+) -> Result<Vec<RegistryRow>, DbErr> {
     let mut cond = Condition::all()
         .add(Column::CityCode.eq(city))
         .add(Column::Status.eq(InstitutionStatus::Registered.as_str()));
@@ -91,13 +122,44 @@ pub async fn registry<C: ConnectionTrait>(
         ])));
     }
     Entity::find()
+        .select_only()
+        .columns([
+            Column::Id,
+            Column::Name,
+            Column::CreditCode,
+            Column::CityCode,
+            Column::RegisteredAddress,
+            Column::OfficeAddress,
+            Column::PlatformUrl,
+            Column::Introduction,
+            Column::BusinessTermEnd,
+            Column::RegisteredAt,
+            Column::CreatedAt,
+        ])
         .filter(cond)
         .order_by_asc(Column::RegisteredAt)
         .order_by_asc(Column::Name)
         .order_by_asc(Column::Id)
         .limit(limit + 1)
+        .into_tuple::<RegistryTuple>()
         .all(db)
         .await
+        .map(|rows| {
+            rows.into_iter()
+                .map(|r| RegistryRow {
+                    id: r.0,
+                    name: r.1,
+                    credit_code: r.2,
+                    city_code: r.3,
+                    registered_address: r.4,
+                    office_address: r.5,
+                    platform_url: r.6,
+                    introduction: r.7,
+                    business_term_end: r.8,
+                    registered_at: r.9.unwrap_or(r.10),
+                })
+                .collect()
+        })
 }
 
 pub async fn insert<C: ConnectionTrait>(

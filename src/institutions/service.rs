@@ -440,24 +440,18 @@ pub async fn registry(
     Ok(Page::from_rows(
         rows,
         limit,
-        |m| {
-            (
-                m.registered_at.unwrap_or(m.created_at),
-                m.name.clone(),
-                m.id,
-            )
-        },
-        |m| RegistryEntry {
-            id: m.id,
-            registered_at: m.registered_at.unwrap_or(m.created_at),
-            name: m.name,
-            credit_code: m.credit_code,
-            city_code: m.city_code,
-            registered_address: m.registered_address,
-            office_address: m.office_address,
-            platform_url: m.platform_url,
-            introduction: m.introduction,
-            business_term_end: m.business_term_end,
+        |r| (r.registered_at, r.name.clone(), r.id),
+        |r| RegistryEntry {
+            id: r.id,
+            name: r.name,
+            credit_code: r.credit_code,
+            city_code: r.city_code,
+            registered_address: r.registered_address,
+            office_address: r.office_address,
+            platform_url: r.platform_url,
+            introduction: r.introduction,
+            business_term_end: r.business_term_end,
+            registered_at: r.registered_at,
         },
     ))
 }
