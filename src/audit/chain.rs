@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    QueryFilter, QueryOrder, QuerySelect, Statement, sea_query::Expr,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -92,49 +92,75 @@ pub async fn seal_batch(db: &DatabaseConnection) -> Result<u64, DbErr> {
         txn.rollback().await?;
         return Ok(0);
     }
-    // One statement for the whole batch: a CTE of (id, seq, prev, hash) joined to the records,
-    // which both databases accept.
-    let backend = txn.get_database_backend();
-    let mut values = Vec::with_capacity(rows.len() * 4);
-    let mut tuples = Vec::with_capacity(rows.len());
+    let mut links = Vec::with_capacity(rows.len());
     for (id, content) in &rows {
         seq += 1;
         let hash = link(&prev, content);
-        let n = values.len();
-        tuples.push(match backend {
-            sea_orm::DbBackend::Postgres => format!(
-                "(${}::bigint, ${}::bigint, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            ),
-            _ => "(?, ?, ?, ?)".to_owned(),
-        });
-        values.extend([
-            (*id).into(),
-            seq.into(),
-            prev.clone().into(),
-            hash.clone().into(),
-        ]);
-        prev = hash;
+        links.push((*id, seq, std::mem::replace(&mut prev, hash.clone()), hash));
     }
-    let sql = format!(
-        "WITH v(id, seq, prev, hash) AS (VALUES {}) \
-         UPDATE audit_logs SET chain_seq = v.seq, prev_hash = v.prev, chain_hash = v.hash \
-         FROM v WHERE audit_logs.id = v.id AND audit_logs.chain_seq IS NULL",
-        tuples.join(", ")
-    );
-    let updated = txn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    if updated.rows_affected() != rows.len() as u64 {
+    if !write_links(&txn, &links).await? {
         // Another sealer got there first: leave everything to it.
         txn.rollback().await?;
         return Ok(0);
     }
     txn.commit().await?;
     Ok(rows.len() as u64)
+}
+
+/// Writes `(id, chain_seq, prev_hash, chain_hash)` into records not sealed yet; answers whether
+/// every one was still unsealed. PostgreSQL gets the batch as one `UPDATE … FROM (VALUES …)`
+/// (one round trip instead of a thousand); SQLite, in process, gets one primary-key update per
+/// record, which its planner always answers with a rowid lookup (its plan for the joined form
+/// degraded to seconds per batch under load).
+async fn write_links<C: ConnectionTrait>(
+    txn: &C,
+    links: &[(i64, i64, String, String)],
+) -> Result<bool, DbErr> {
+    let backend = txn.get_database_backend();
+    if backend != sea_orm::DbBackend::Postgres {
+        for (id, seq, prev, hash) in links {
+            let updated = Entity::update_many()
+                .col_expr(Column::ChainSeq, Expr::value(*seq))
+                .col_expr(Column::PrevHash, Expr::value(prev.clone()))
+                .col_expr(Column::ChainHash, Expr::value(hash.clone()))
+                .filter(Column::Id.eq(*id))
+                .filter(Column::ChainSeq.is_null())
+                .exec(txn)
+                .await?;
+            if updated.rows_affected != 1 {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
+    let mut values = Vec::with_capacity(links.len() * 4);
+    let mut tuples = Vec::with_capacity(links.len());
+    for (id, seq, prev, hash) in links {
+        let n = values.len();
+        tuples.push(format!(
+            "(${}::bigint, ${}::bigint, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
+        ));
+        values.extend([
+            (*id).into(),
+            (*seq).into(),
+            prev.clone().into(),
+            hash.clone().into(),
+        ]);
+    }
+    let sql = format!(
+        "UPDATE audit_logs SET chain_seq = v.seq, prev_hash = v.prev, chain_hash = v.hash \
+         FROM (VALUES {}) AS v(id, seq, prev, hash) \
+         WHERE audit_logs.id = v.id AND audit_logs.chain_seq IS NULL",
+        tuples.join(", ")
+    );
+    let updated = txn
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(updated.rows_affected() == links.len() as u64)
 }
 
 /// Deletes sealed records older than the retention period, then the stored bodies only such

@@ -59,11 +59,8 @@ async fn reads_and_refusals_are_audited_with_their_request_id() {
         app.settle_audit().await;
         let auditor = app.token("auditor", None, None);
         let page: Value = app
-            .get("/api/v1/audit-logs?limit=200", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs?limit=200", Some(&auditor))
+            .await;
         let items = page["items"].as_array().unwrap();
         let read = items
             .iter()
@@ -109,11 +106,8 @@ async fn an_overlong_path_or_method_is_audited_without_stopping_the_writer() {
         assert_eq!(report["ok"], true);
         let auditor = app.token("auditor", None, None);
         let page: Value = app
-            .get("/api/v1/audit-logs?status=404&limit=200", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs?status=404&limit=200", Some(&auditor))
+            .await;
         let unmatched = page["items"]
             .as_array()
             .unwrap()
@@ -124,11 +118,8 @@ async fn an_overlong_path_or_method_is_audited_without_stopping_the_writer() {
         assert_eq!(route.chars().count(), 200, "cut to the column's size");
         assert!(route.ends_with('…'));
         let all: Value = app
-            .get("/api/v1/audit-logs?limit=200", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs?limit=200", Some(&auditor))
+            .await;
         let items = all["items"].as_array().unwrap();
         assert!(
             items.iter().any(|r| r["method"] == "PROPFINDEVERYTH…"),
@@ -170,11 +161,8 @@ async fn the_audit_log_filters_and_scopes_by_city() {
         assert_eq!(by_resource["items"].as_array().unwrap().len(), 1);
         let gz_admin = app.token("city_admin", Some("440100"), None);
         let page: Value = app
-            .get("/api/v1/audit-logs?status=201", Some(&gz_admin))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs?status=201", Some(&gz_admin))
+            .await;
         let seen: Vec<&str> = page["items"]
             .as_array()
             .unwrap()
@@ -187,14 +175,11 @@ async fn the_audit_log_filters_and_scopes_by_city() {
             "a city admin sees its city only"
         );
         let future: Value = app
-            .get(
+            .get_json(
                 "/api/v1/audit-logs?from=2099-01-01T00:00:00Z",
                 Some(&auditor),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(future["items"].as_array().unwrap().len(), 0);
         let learner = app.token("learner", None, None);
         assert_problem(
@@ -249,11 +234,8 @@ async fn verification_names_the_first_altered_or_missing_record() {
         )
         .await;
         let broken: Value = app
-            .get("/api/v1/audit-logs/verify", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs/verify", Some(&auditor))
+            .await;
         assert_eq!(broken["ok"], false);
         assert_eq!(broken["first_broken"], victim, "{broken}");
         exec(
@@ -262,19 +244,13 @@ async fn verification_names_the_first_altered_or_missing_record() {
         )
         .await;
         let repaired: Value = app
-            .get("/api/v1/audit-logs/verify", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs/verify", Some(&auditor))
+            .await;
         assert_eq!(repaired["ok"], true);
         exec(&app, "DELETE FROM audit_logs WHERE chain_seq = 3").await;
         let after_delete: Value = app
-            .get("/api/v1/audit-logs/verify", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs/verify", Some(&auditor))
+            .await;
         assert_eq!(
             after_delete["ok"], false,
             "a deleted record breaks the chain"
@@ -322,12 +298,7 @@ async fn a_large_body_read_again_is_stored_once_shown_in_full_and_verified() {
             1
         );
         let auditor = app.token("auditor", None, None);
-        let page: Value = app
-            .get("/api/v1/audit-logs?limit=200", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let page: Value = app.get_json("/api/v1/audit-logs?limit=200", Some(&auditor)).await;
         for id in &ids {
             let record = page["items"]
                 .as_array()
@@ -345,12 +316,7 @@ async fn a_large_body_read_again_is_stored_once_shown_in_full_and_verified() {
         .await;
         let first = scalar(&app.db, &format!("SELECT MIN(chain_seq) AS n {reads}")).await;
         let first_id = scalar(&app.db, &format!("SELECT id AS n FROM audit_logs WHERE chain_seq = {first}")).await;
-        let broken: Value = app
-            .get("/api/v1/audit-logs/verify", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let broken: Value = app.get_json("/api/v1/audit-logs/verify", Some(&auditor)).await;
         assert_eq!(broken["ok"], false, "an altered stored body breaks its records");
         assert_eq!(broken["first_broken"], first_id, "{broken}");
     })

@@ -42,11 +42,8 @@ async fn provincial_rs256_and_es256_tokens_map_to_roles_and_scope() {
             .await;
         let city_admin = jwks::sign(Algorithm::RS256, RSA_KID, &jwks::claims(json!({})));
         let page: Value = app
-            .get("/api/v1/institutions", Some(&city_admin))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/institutions", Some(&city_admin))
+            .await;
         assert_eq!(
             page["items"].as_array().unwrap().len(),
             1,
@@ -58,11 +55,8 @@ async fn provincial_rs256_and_es256_tokens_map_to_roles_and_scope() {
             &jwks::claims(json!({"org_city": "440300"})),
         );
         let page: Value = app
-            .get("/api/v1/institutions", Some(&other_city))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/institutions", Some(&other_city))
+            .await;
         assert_eq!(
             page["items"].as_array().unwrap().len(),
             0,

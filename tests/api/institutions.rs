@@ -266,19 +266,11 @@ async fn another_citys_admin_cannot_reach_an_institution_and_the_attempt_is_audi
             "not_found",
         )
         .await;
-        let list: Value = app
-            .get("/api/v1/institutions", Some(&shenzhen))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let list: Value = app.get_json("/api/v1/institutions", Some(&shenzhen)).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 0);
         let filtered: Value = app
-            .get("/api/v1/institutions?city_code=440100", Some(&shenzhen))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/institutions?city_code=440100", Some(&shenzhen))
+            .await;
         assert_eq!(
             filtered["items"].as_array().unwrap().len(),
             0,
@@ -297,14 +289,11 @@ async fn another_citys_admin_cannot_reach_an_institution_and_the_attempt_is_audi
         app.settle_audit().await;
         let auditor = app.token("auditor", None, None);
         let logs: Value = app
-            .get(
+            .get_json(
                 &format!("/api/v1/audit-logs?resource_id={id}&status=404&actor=city_admin-440300"),
                 Some(&auditor),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         let methods: Vec<&str> = logs["items"]
             .as_array()
             .unwrap()
@@ -334,12 +323,7 @@ async fn an_institution_admin_reads_and_edits_only_its_own_profile() {
         let own_id = own["id"].as_str().unwrap();
         let token = app.token("institution_admin", None, Some(own_id));
 
-        let list: Value = app
-            .get("/api/v1/institutions", Some(&token))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let list: Value = app.get_json("/api/v1/institutions", Some(&token)).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
         assert_eq!(list["items"][0]["id"], own_id);
         assert_problem(
@@ -463,14 +447,11 @@ async fn the_lifecycle_moves_only_along_its_edges_and_keeps_its_history() {
         assert_problem(edit, 409, "institution_exited").await;
 
         let history: Value = app
-            .get(
+            .get_json(
                 &format!("/api/v1/institutions/{id}/status-changes"),
                 Some(&admin),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         let moves: Vec<(Value, Value, Value)> = history["items"]
             .as_array()
             .unwrap()
@@ -582,7 +563,7 @@ async fn updates_need_the_current_etag() {
             )
             .await;
         assert_problem(credit, 400, "validation_failed").await;
-        let now: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
+        let now: Value = app.get_json(&path, Some(&admin)).await;
         assert_eq!(now["name"], "甲");
         let any = app
             .patch(&path, Some(&admin), Some("*"), &json!({"name": "丙"}))
@@ -694,33 +675,24 @@ async fn lists_page_by_cursor_and_reject_unknown_parameters() {
         }
         let admin = app.token("province_admin", None, None);
         let first: Value = app
-            .get(
+            .get_json(
                 "/api/v1/institutions?limit=2&city_code=441900",
                 Some(&admin),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(first["items"].as_array().unwrap().len(), 2);
         let cursor = first["next_cursor"].as_str().unwrap();
         let second: Value = app
-            .get(
+            .get_json(
                 &format!("/api/v1/institutions?limit=2&city_code=441900&cursor={cursor}"),
                 Some(&admin),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(second["items"].as_array().unwrap().len(), 1);
         assert!(second["next_cursor"].is_null());
         let applied: Value = app
-            .get("/api/v1/institutions?status=registered", Some(&admin))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/institutions?status=registered", Some(&admin))
+            .await;
         assert_eq!(applied["items"].as_array().unwrap().len(), 0);
         assert_problem(
             app.get("/api/v1/institutions?order=name", Some(&admin))

@@ -9,22 +9,8 @@ use crate::helpers::{
 #[tokio::test]
 async fn liveness_readiness_and_metrics_answer() {
     each_backend(|app| async move {
-        assert_eq!(
-            app.get("/healthz", None)
-                .await
-                .json::<Value>()
-                .await
-                .unwrap()["status"],
-            "ok"
-        );
-        assert_eq!(
-            app.get("/readyz", None)
-                .await
-                .json::<Value>()
-                .await
-                .unwrap()["status"],
-            "ready"
-        );
+        assert_eq!(app.get_json("/healthz", None).await["status"], "ok");
+        assert_eq!(app.get_json("/readyz", None).await["status"], "ready");
         app.get("/api/v1/cities", None).await;
         let metrics = app.get("/metrics", None).await.text().await.unwrap();
         for name in [
@@ -82,12 +68,7 @@ async fn swagger_ui_and_the_spec_are_served_locally() {
             .await
             .unwrap();
         assert!(initializer.contains("/api-docs/openapi.json"));
-        let served: Value = app
-            .get("/api-docs/openapi.json", None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let served: Value = app.get_json("/api-docs/openapi.json", None).await;
         let committed: Value =
             serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
         assert_eq!(
@@ -129,11 +110,8 @@ async fn a_panicking_handler_answers_500_without_internals_and_is_audited() {
         app.settle_audit().await;
         let auditor = app.token("auditor", None, None);
         let logs: Value = app
-            .get("/api/v1/audit-logs?status=500", Some(&auditor))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json("/api/v1/audit-logs?status=500", Some(&auditor))
+            .await;
         assert_eq!(logs["items"].as_array().unwrap().len(), 1, "{backend:?}");
         app.handle.stop(false).await;
         db.drop_db().await;
@@ -264,11 +242,8 @@ async fn a_lost_database_answers_503_and_recovers_without_restart() {
     );
     let auditor = app.token("auditor", None, None);
     let logs: Value = app
-        .get("/api/v1/audit-logs?status=503", Some(&auditor))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/audit-logs?status=503", Some(&auditor))
+        .await;
     let items = logs["items"].as_array().unwrap();
     assert_eq!(
         items.len(),

@@ -212,6 +212,15 @@ impl TestApp {
             .expect("GET")
     }
 
+    /// GET, answered with JSON.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        self.get(path, token)
+            .await
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.request(Method::POST, path, token)
             .json(body)
