@@ -284,10 +284,10 @@ pub async fn verify<C: ConnectionTrait>(
             .limit(SEAL_BATCH)
             .all(db)
             .await?;
-        super::bodies::attach(db, &mut rows).await?;
         if rows.is_empty() {
             break;
         }
+        super::bodies::attach(db, &mut rows).await?;
         for row in rows {
             checked += 1;
             let prev = row.prev_hash.clone().unwrap_or_default();

@@ -215,10 +215,7 @@ fn new_context(
         request_id,
         occurred_at: crate::db::now(),
         started,
-        client_ip: req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into()),
+        client_ip: crate::http::client_ip(req),
         method: req.method().to_string(),
         route: req.match_pattern().unwrap_or_else(|| req.path().to_owned()),
         request_body,

@@ -127,7 +127,8 @@ impl Writer {
             tries += 1;
             let e = match self.write(batch).await {
                 Ok(_) => {
-                    self.metrics.audit_written.inc_by(n);
+                    // Records written one by one in an earlier try are counted already.
+                    self.metrics.audit_written.inc_by(batch.len() as u64);
                     break;
                 }
                 Err(e) => e,

@@ -10,9 +10,18 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod responses;
 
+use actix_web::dev::ServiceRequest;
 use actix_web::{HttpResponse, Route, http::header, web};
 
 use crate::error::AppError;
+
+/// The client address a request is charged to (rate limits) and recorded under (audit log):
+/// the peer's IP. One place, so a later trusted-proxy rule changes both.
+pub fn client_ip(req: &ServiceRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
 
 /// A catch-all route for a path: methods the path does not serve get 405 with `Allow`.
 pub fn allow(methods: &'static str) -> Route {

@@ -9,6 +9,7 @@ use actix_web::{HttpMessage, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use super::client_ip;
 use crate::auth::Actor;
 use crate::config::RateLimitSettings;
 use crate::error::AppError;
@@ -75,10 +76,4 @@ pub async fn limit(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_boxed_body)
-}
-
-fn client_ip(req: &ServiceRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
 }

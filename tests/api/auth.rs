@@ -356,6 +356,17 @@ async fn platform_tokens_carry_role_city_and_institution() {
             "token_claims",
         )
         .await;
+        // PostgreSQL text cannot hold U+0000, and a subject ends up in the audit log.
+        let control_sub = hs256(
+            PLATFORM_SECRET.as_bytes(),
+            &tokens::platform_claims(&app.settings, json!({"sub": "admin\u{0}x"})),
+        );
+        assert_problem(
+            app.get("/api/v1/institutions", Some(&control_sub)).await,
+            401,
+            "token_claims",
+        )
+        .await;
         let auditor = app.token("auditor", None, None);
         assert_problem(
             app.get("/api/v1/institutions", Some(&auditor)).await,
