@@ -63,23 +63,13 @@ impl ApiDoc {
     }
 }
 
-/// Request bodies that must name at least this many fields.
-const MIN_PROPERTIES: &[(&str, usize)] = &[("InstitutionUpdate", 1)];
-
-/// Finishes a document whose paths and schemas have been collected: sets `minProperties`, and
-/// moves the description of a nullable reference (`oneOf: [null, {$ref, description}]`, as utoipa writes `Option<T>` fields)
+/// Finishes a document whose paths and schemas have been collected: moves the description of a nullable reference (`oneOf: [null, {$ref, description}]`, as utoipa writes `Option<T>` fields)
 /// up to the property itself, where readers and linters look.
 pub fn finalize(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, schema::Schema};
     let Some(components) = openapi.components.as_mut() else {
         return;
     };
-    // utoipa-gen 5.5 emits `#[schema(min_properties = n)]` as maxProperties, so it is set here.
-    for (name, min) in MIN_PROPERTIES {
-        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*name) {
-            object.min_properties = Some(*min);
-        }
-    }
     for schema in components.schemas.values_mut() {
         let RefOr::T(Schema::Object(object)) = schema else {
             continue;
@@ -116,44 +106,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The document as pretty JSON with a trailing newline, as served and as committed in
 /// `openapi/openapi.json`.
 pub fn document_json() -> String {
-    let mut value = serde_json::to_value(document()).unwrap_or_default();
-    fix_link_field_names(&mut value);
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// utoipa 5 writes a Link object's `operationId`/`operationRef` as `operation_id`/`operation_ref`;
-/// the OpenAPI schema knows only the camel-case names.
-fn fix_link_field_names(doc: &mut serde_json::Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
-        return;
-    };
-    let operations = paths
-        .values_mut()
-        .filter_map(|item| item.as_object_mut())
-        .flat_map(|item| item.values_mut());
-    for operation in operations {
-        let Some(responses) = operation
-            .get_mut("responses")
-            .and_then(|r| r.as_object_mut())
-        else {
-            continue;
-        };
-        for response in responses.values_mut() {
-            let Some(links) = response.get_mut("links").and_then(|l| l.as_object_mut()) else {
-                continue;
-            };
-            for link in links.values_mut().filter_map(|l| l.as_object_mut()) {
-                for (from, to) in [
-                    ("operation_id", "operationId"),
-                    ("operation_ref", "operationRef"),
-                ] {
-                    if let Some(v) = link.remove(from) {
-                        link.insert(to.to_owned(), v);
-                    }
-                }
-            }
-        }
-    }
 }

@@ -47,7 +47,7 @@ fn problem(
         builder = builder.header(
             *name,
             HeaderBuilder::new()
-                .schema(utoipa::openapi::schema::Object::with_type(Type::String))
+                .schema(Some(utoipa::openapi::schema::Object::with_type(Type::String)))
                 .description(Some(*text))
                 .build(),
         );

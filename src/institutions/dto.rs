@@ -171,9 +171,9 @@ fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Opti
 
 /// The body of an update: only the fields to change (at least one). The credit code and the
 /// city module identify the institution and cannot change.
-// `minProperties: 1` is set in `openapi::finalize` (a utoipa bug garbles the attribute).
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct InstitutionUpdate {
     /// The registered name.
     #[serde(default, deserialize_with = "non_null")]
