@@ -14,15 +14,51 @@ pub const MIN_AUDIT_RETENTION_DAYS: u32 = 180;
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub listen: String,
+    /// Serve `/metrics` on this address instead of `listen` (an internal interface).
+    pub metrics_listen: Option<String>,
     pub data_dir: PathBuf,
     pub workers: usize,
     pub json_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
+    /// CIDR blocks of proxies whose `X-Forwarded-For` names the client (empty: none).
+    pub trusted_proxies: Vec<String>,
+    pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub audit: AuditSettings,
     pub rate_limit: RateLimitSettings,
     pub crypto: CryptoSettings,
+    pub idempotency: IdempotencySettings,
+    pub changes: ChangesSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Time a new connection has to send its first request head.
+    pub request_head_timeout_secs: u64,
+    /// Time a request has, from arrival, to deliver its whole body.
+    pub body_timeout_secs: u64,
+    /// Idle time before a kept-alive connection is closed.
+    pub keep_alive_secs: u64,
+    /// Open connections one client address may hold (0: no cap; trusted proxies are exempt).
+    pub max_connections_per_ip: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdempotencySettings {
+    /// How long an `Idempotency-Key` is remembered.
+    pub ttl_hours: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChangesSettings {
+    /// How often committed change events get their feed positions.
+    pub sequence_interval_ms: u64,
+    /// Events positioned per transaction of the sequencer.
+    pub sequence_batch_size: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,7 +120,13 @@ pub struct AuditSettings {
     pub batch_size: usize,
     pub flush_interval_ms: u64,
     pub seal_interval_ms: u64,
+    /// Records linked per transaction of the sealer.
+    pub seal_batch_size: u64,
     pub lease_ttl_secs: u64,
+    /// How often records past retention are purged.
+    pub purge_interval_secs: u64,
+    /// Refused (429) requests are counted per client and written as one record per window.
+    pub refused_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,15 +176,46 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: None,
             data_dir: PathBuf::from("./data"),
             workers: 0,
             json_limit_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
+            trusted_proxies: Vec::new(),
+            http: HttpSettings::default(),
             database: DatabaseSettings::default(),
             auth: AuthSettings::default(),
             audit: AuditSettings::default(),
             rate_limit: RateLimitSettings::default(),
             crypto: CryptoSettings::default(),
+            idempotency: IdempotencySettings::default(),
+            changes: ChangesSettings::default(),
+        }
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            request_head_timeout_secs: 5,
+            body_timeout_secs: 30,
+            keep_alive_secs: 5,
+            max_connections_per_ip: 1024,
+        }
+    }
+}
+
+impl Default for IdempotencySettings {
+    fn default() -> Self {
+        Self { ttl_hours: 24 }
+    }
+}
+
+impl Default for ChangesSettings {
+    fn default() -> Self {
+        Self {
+            sequence_interval_ms: 200,
+            sequence_batch_size: 1000,
         }
     }
 }
@@ -186,7 +259,10 @@ impl Default for AuditSettings {
             batch_size: 500,
             flush_interval_ms: 200,
             seal_interval_ms: 1000,
+            seal_batch_size: 1000,
             lease_ttl_secs: 15,
+            purge_interval_secs: 3600,
+            refused_window_secs: 60,
         }
     }
 }
@@ -264,6 +340,29 @@ impl Settings {
         self.listen
             .parse::<SocketAddr>()
             .map_err(|e| SettingError::new("listen", format!("not HOST:PORT ({e})")))?;
+        if let Some(listen) = &self.metrics_listen {
+            listen
+                .parse::<SocketAddr>()
+                .map_err(|e| SettingError::new("metrics_listen", format!("not HOST:PORT ({e})")))?;
+        }
+        self.trusted_proxy_nets()?;
+        positive("http.body_timeout_secs", self.http.body_timeout_secs)?;
+        positive(
+            "http.request_head_timeout_secs",
+            self.http.request_head_timeout_secs,
+        )?;
+        positive("idempotency.ttl_hours", self.idempotency.ttl_hours.into())?;
+        positive("audit.seal_batch_size", self.audit.seal_batch_size)?;
+        positive("audit.purge_interval_secs", self.audit.purge_interval_secs)?;
+        positive("audit.refused_window_secs", self.audit.refused_window_secs)?;
+        positive(
+            "changes.sequence_batch_size",
+            self.changes.sequence_batch_size,
+        )?;
+        positive(
+            "changes.sequence_interval_ms",
+            self.changes.sequence_interval_ms,
+        )?;
         if self.audit.retention_days < MIN_AUDIT_RETENTION_DAYS {
             return Err(SettingError::new(
                 "audit.retention_days",
@@ -315,7 +414,7 @@ impl Settings {
                 ));
             }
             for (from, to) in &p.role_map {
-                if to.parse::<crate::auth::Role>().is_err() {
+                if to.parse::<crate::domain::Role>().is_err() {
                     return Err(SettingError::new(
                         &format!("auth.provincial.role_map.{from}"),
                         format!("unknown role {to:?}"),
@@ -334,6 +433,29 @@ impl Settings {
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("safetrain.db").display()
             ),
+        }
+    }
+
+    /// `trusted_proxies` as networks (a bare address is a /32 or /128).
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, SettingError> {
+        self.trusted_proxies
+            .iter()
+            .map(|raw| {
+                raw.parse::<ipnet::IpNet>()
+                    .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        SettingError::new("trusted_proxies", format!("{raw:?} is not a CIDR block"))
+                    })
+            })
+            .collect()
+    }
+
+    /// The number of server workers: as set, or one per available core.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
         }
     }
 

@@ -92,30 +92,15 @@ impl DataCipher {
     }
 }
 
-/// Masks a phone number: the first 3 and last 4 digits stay (`138****5678`).
-pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
-    let keep_tail = chars.len() - 4;
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if i < 3 || i >= keep_tail { *c } else { '*' })
-        .collect()
+/// Installs ring as the process's TLS provider (once; later calls do nothing). reqwest and
+/// sqlx are built without one of their own.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phones_keep_only_prefix_and_last_four() {
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("020-83331234"), "020*****1234");
-        assert_eq!(mask_phone("12345"), "*****");
-    }
 
     #[test]
     fn ciphertext_round_trips_and_differs_each_time() {

@@ -1,33 +1,50 @@
 //! safetrain: the REST API of the Guangdong work-safety qualification online training platform.
+//!
+//! Platform layers, lowest first: `config`, `error`, `metrics`, `telemetry`, `crypto`,
+//! `domain`, `db`, `http`, `auth`, `jobs`, `audit`, `changes`, `context`. Resource modules
+//! (`cities`, `institutions`, `audit_logs`, `sharing`, `operations`) sit on top, and `startup`
+//! composes them. No module imports one above it (a test checks for cycles).
 #![deny(clippy::self_named_module_files)]
 
-/// The audit log: recorder, batch writer, hash chain and its endpoints.
+/// The audit log: recorder, batch writer, hash chain, sealer and purge.
 pub mod audit;
-/// Bearer tokens, roles and tenant scope.
+/// The audit log's endpoints (list, verify).
+pub mod audit_logs;
+/// Bearer tokens, roles, tenant scope and policies.
 pub mod auth;
+/// Change events and the sequencer that gives them feed positions.
+pub mod changes;
 /// City modules and their fixtures.
 pub mod cities;
 /// The command line.
 pub mod cli;
 /// Layered settings.
 pub mod config;
-/// Encryption and masking of personal data.
+/// The request context and the one write path (audit record, change events, idempotency).
+pub mod context;
+/// Encryption of personal data and key files.
 pub mod crypto;
-/// Connection, migrations, transactions and leases.
+/// Connection, migrations, write transactions, constraints, paging and leases.
 pub mod db;
-/// The error type and problem+json.
+/// Validated values shared by every resource, and sensitivity declared on types.
+pub mod domain;
+/// The error type, its codes and problem+json.
 pub mod error;
 /// Cross-cutting HTTP pieces.
 pub mod http;
-/// Training institutions.
+/// Training institutions and the public registry.
 pub mod institutions;
+/// Background jobs under leases.
+pub mod jobs;
 /// Prometheus metrics.
 pub mod metrics;
-/// The OpenAPI document.
+/// The OpenAPI document's frame.
 pub mod openapi;
+/// Liveness, readiness and metrics endpoints.
+pub mod operations;
+/// The change feed for the provincial supervision platform.
+pub mod sharing;
 /// Server construction.
 pub mod startup;
-/// Shared handler state.
-pub mod state;
 /// Logging.
 pub mod telemetry;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use safetrain::cli::{Cli, Command, ServeArgs, TokenArgs};
 use safetrain::config::{Overrides, Settings};
-use safetrain::{auth, db, openapi, startup, telemetry};
+use safetrain::{auth, db, startup, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Some(Command::Openapi) => {
             use std::io::Write;
             // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = std::io::stdout().write_all(openapi::document_json().as_bytes());
+            let _ = std::io::stdout().write_all(startup::document_json().as_bytes());
             ExitCode::SUCCESS
         }
         Some(Command::Token(args)) => {
@@ -26,6 +26,10 @@ fn main() -> ExitCode {
 fn serve(args: &ServeArgs) -> ExitCode {
     run(&args.overrides(), |settings| async move {
         telemetry::init(telemetry::DEFAULT_FILTER);
+        match safetrain::http::limits::raise_open_files_limit() {
+            Ok(limit) => tracing::info!(open_files = limit, "open-files limit"),
+            Err(e) => tracing::warn!(error = %e, "could not raise the open-files limit"),
+        }
         let listen = settings.listen.clone();
         let app = startup::Application::build(settings)
             .await
@@ -37,7 +41,10 @@ fn serve(args: &ServeArgs) -> ExitCode {
 
 async fn migrate(settings: Settings) -> Result<(), String> {
     let conn = db::connect(&settings).await.map_err(|e| e.to_string())?;
-    db::migrate(&conn).await.map_err(|e| e.to_string())
+    db::migrate(&conn).await.map_err(|e| e.to_string())?;
+    safetrain::cities::load_fixtures(&conn)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn token(settings: Settings, args: &TokenArgs) -> Result<(), String> {
@@ -46,7 +53,13 @@ fn token(settings: Settings, args: &TokenArgs) -> Result<(), String> {
         .sub
         .clone()
         .unwrap_or_else(|| format!("{}-cli", role.as_str()));
-    let actor = auth::Actor::new(sub, role, args.city.clone(), args.institution)?;
+    let actor = auth::Actor::new(
+        settings.auth.platform.issuer.clone(),
+        sub,
+        role,
+        args.city.clone(),
+        args.institution,
+    )?;
     let authenticator = auth::Authenticator::from_settings(&settings)?;
     println!("{}", authenticator.issue(&actor, args.ttl)?);
     Ok(())

@@ -14,6 +14,9 @@ pub struct Metrics {
     pub audit_queue_depth: IntGauge,
     pub audit_sealed: IntCounter,
     pub db_up: IntGauge,
+    pub job_steps: IntCounterVec,
+    pub changes_sequenced: IntCounter,
+    pub protocol_errors: IntCounter,
 }
 
 impl Metrics {
@@ -58,6 +61,21 @@ impl Metrics {
             "database_up",
             "1 when the last readiness check reached the database",
         )?;
+        let job_steps = IntCounterVec::new(
+            Opts::new("job_steps_total", "Steps run by each background job"),
+            &["job"],
+        )?;
+        let changes_sequenced = IntCounter::new(
+            "changes_sequenced_total",
+            "Change events given their feed position",
+        )?;
+        let protocol_errors = IntCounter::new(
+            "http_protocol_errors_total",
+            "Connections the HTTP layer refused before the application saw a request (malformed or oversized request heads)",
+        )?;
+        registry.register(Box::new(job_steps.clone()))?;
+        registry.register(Box::new(changes_sequenced.clone()))?;
+        registry.register(Box::new(protocol_errors.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(audit_enqueued.clone()))?;
@@ -76,11 +94,17 @@ impl Metrics {
             audit_queue_depth,
             audit_sealed,
             db_up,
+            job_steps,
+            changes_sequenced,
+            protocol_errors,
         })
     }
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
+        let seen = crate::telemetry::protocol_errors();
+        self.protocol_errors
+            .inc_by(seen.saturating_sub(self.protocol_errors.get()));
         let mut out = Vec::new();
         // Encoding into a Vec cannot fail for well-formed metric families.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

@@ -1,11 +1,11 @@
-//! The OpenAPI document: info, tags, security schemes and shared components. Paths come from
-//! the handlers registered in [`crate::startup::api`].
-use actix_web::App;
+//! The OpenAPI document's frame: info, security schemes and shared components. Paths come from
+//! the handlers each module registers, tags from each module's `Doc` (see [`crate::startup`]).
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_actix_web::AppExt;
 
+use crate::domain::{CalendarDate, Timestamp};
 use crate::error::{FieldError, Problem};
+use crate::http::pagination::{Cursor, Limit};
 use crate::http::responses::*;
 
 #[derive(OpenApi)]
@@ -17,16 +17,9 @@ use crate::http::responses::*;
         license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/", description = "This server")),
-    tags(
-        (name = "cities", description = "The 22 city modules: Guangdong's 21 prefecture-level cities and Hengqin. Public."),
-        (name = "registry", description = "The public registry of registered institutions, one list per city, in neutral order. Public."),
-        (name = "institutions", description = "Training institutions and their lifecycle, managed by city bureaus within their own city."),
-        (name = "audit", description = "The audit log of every API request, with a verifiable hash chain."),
-        (name = "operations", description = "Liveness, readiness and Prometheus metrics."),
-    ),
     components(
-        schemas(Problem, FieldError),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+        schemas(Problem, FieldError, Limit, Cursor, Timestamp, CalendarDate),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RequestTimeout, PreconditionFailed, PayloadTooLarge,
             UnsupportedMediaType, IdempotencyMismatch, PreconditionRequired, TooManyRequests, InternalError, ServiceUnavailable),
     ),
     modifiers(&BearerScheme),
@@ -55,10 +48,13 @@ impl Modify for BearerScheme {
 }
 
 impl ApiDoc {
-    /// The base document with the crate's version.
-    pub fn openapi_with_version() -> utoipa::openapi::OpenApi {
+    /// The frame with the crate's version and the table of problem codes.
+    pub fn frame() -> utoipa::openapi::OpenApi {
         let mut doc = Self::openapi();
         doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        if let Some(text) = &mut doc.info.description {
+            *text = text.replace("{{error_codes}}", &crate::error::markdown_table());
+        }
         doc
     }
 }
@@ -90,23 +86,4 @@ pub fn finalize(openapi: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
-}
-
-/// The whole document, as the server publishes it at `/api-docs/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, mut doc) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi_with_version())
-        .configure(crate::startup::api)
-        .split_for_parts();
-    finalize(&mut doc);
-    doc
-}
-
-/// The document as pretty JSON with a trailing newline, as served and as committed in
-/// `openapi/openapi.json`.
-pub fn document_json() -> String {
-    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
-    text.push('\n');
-    text
 }

@@ -1,4 +1,5 @@
-//! Building and running the server.
+//! Building and running the server: the modules it serves, the layers around them, the
+//! background jobs, and an orderly stop.
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,33 +9,98 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
+use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::audit::{self, AuditSink};
+use crate::audit::{self, AuditSink, Recorder, Refused};
 use crate::auth::{self, Authenticator};
 use crate::config::Settings;
+use crate::context::Services;
 use crate::crypto::DataCipher;
-use crate::http::{self, health, rate_limit::RateLimits};
+use crate::http::limits::ConnectionLimit;
+use crate::http::rate_limit::RateLimits;
+use crate::http::{self, ClientIps};
+use crate::jobs::{Jobs, Step};
 use crate::metrics::Metrics;
-use crate::state::AppState;
-use crate::{cities, db, institutions, openapi};
+use crate::{audit_logs, changes, cities, context, db, institutions, openapi, operations, sharing};
 
-/// Every documented route: operations at the root, the API under `/api/v1`.
-pub fn api(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(health::readyz)
-        .service(health::metrics)
-        .route("/healthz", http::allow("GET"))
-        .route("/readyz", http::allow("GET"))
-        .route("/metrics", http::allow("GET"))
-        .service(
-            utoipa_actix_web::scope::scope("/api/v1")
-                .configure(cities::configure)
-                .configure(institutions::configure)
-                .configure(audit::configure),
-        );
+/// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
+pub struct Module {
+    pub configure: fn(&mut ServiceConfig),
+    pub doc: fn() -> utoipa::openapi::OpenApi,
+}
+
+/// Every resource module. Adding a resource is one line here.
+pub const MODULES: &[Module] = &[
+    Module {
+        configure: cities::configure,
+        doc: <cities::Doc as OpenApi>::openapi,
+    },
+    Module {
+        configure: institutions::configure,
+        doc: <institutions::Doc as OpenApi>::openapi,
+    },
+    Module {
+        configure: audit_logs::configure,
+        doc: <audit_logs::Doc as OpenApi>::openapi,
+    },
+    Module {
+        configure: sharing::configure,
+        doc: <sharing::Doc as OpenApi>::openapi,
+    },
+];
+
+/// The prefix of every resource module's routes.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Every documented route: operations at the root, the modules under `/api/v1`; with the
+/// finished document, also the 405 catch-alls of its paths (after the routes they complete).
+pub fn api(cfg: &mut ServiceConfig, with_metrics: bool, doc: Option<&utoipa::openapi::OpenApi>) {
+    operations::configure(cfg, with_metrics);
+    let mut scope = utoipa_actix_web::scope::scope(API_PREFIX);
+    for module in MODULES {
+        scope = scope.configure(module.configure);
+    }
+    if let Some(doc) = doc {
+        for (path, route) in http::methods::fallbacks(doc, API_PREFIX) {
+            scope = scope.route(&path, route);
+        }
+        for (path, route) in http::methods::fallbacks(doc, "") {
+            cfg.route(&path, route);
+        }
+    }
+    cfg.service(scope);
+}
+
+/// The contract's frame with every module's tags.
+fn frame() -> utoipa::openapi::OpenApi {
+    let mut doc = openapi::ApiDoc::frame();
+    doc.merge(<operations::Doc as OpenApi>::openapi());
+    for module in MODULES {
+        doc.merge((module.doc)());
+    }
+    doc
+}
+
+/// The whole document, as the server publishes it at `/api-docs/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(frame())
+        .configure(|c| api(c, true, None))
+        .split_for_parts();
+    openapi::finalize(&mut doc);
+    doc
+}
+
+/// The document as pretty JSON with a trailing newline, as served and as committed in
+/// `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Where the OpenAPI document is served.
@@ -54,15 +120,33 @@ pub enum StartError {
     Io(#[from] std::io::Error),
 }
 
+/// What every server worker shares.
+#[derive(Clone)]
+struct Shared {
+    settings: Arc<Settings>,
+    services: web::Data<Services>,
+    metrics: Arc<Metrics>,
+    auth: Arc<Authenticator>,
+    limits: Arc<RateLimits>,
+    recorder: Recorder,
+    ips: ClientIps,
+    spec: web::Bytes,
+    doc: Arc<utoipa::openapi::OpenApi>,
+}
+
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     server: Server,
+    metrics_server: Option<Server>,
     sink: AuditSink,
+    refused: Arc<Refused>,
     writer: JoinHandle<()>,
     stop_writer: tokio::sync::oneshot::Sender<()>,
-    sealer: JoinHandle<()>,
+    jobs: Jobs,
     db: DatabaseConnection,
     background: DatabaseConnection,
+    seal_batch: u64,
 }
 
 impl Application {
@@ -71,17 +155,22 @@ impl Application {
     }
 
     pub async fn build_with(settings: Settings, extra: Extra) -> Result<Self, StartError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::crypto::install_tls_provider();
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
+        cities::load_fixtures(&db).await?;
         let cities = cities::Catalog::load(&db).await?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
-        // Background tasks get a pool of their own, opened on this runtime: connections a
-        // request pool opens on a server worker's runtime die with that worker at shutdown,
-        // and the final flush of the audit queue must still reach the database then.
-        let background = db::connect_background(&settings).await?;
+        let ips = ClientIps::new(
+            settings
+                .trusted_proxy_nets()
+                .map_err(|e| StartError::Setup(e.to_string()))?,
+        );
+        // Background work gets a pool of its own on this runtime, which outlives the server's
+        // workers: the final flush of the audit queue must still reach the database then.
+        let background = db::open(&settings, 3, false).await?;
         let (stop_writer, stopped) = tokio::sync::oneshot::channel();
         let (sink, writer) = AuditSink::spawn(
             background.clone(),
@@ -89,43 +178,67 @@ impl Application {
             metrics.clone(),
             stopped,
         );
-        let sealer = tokio::spawn(audit::chain::run_sealer(
-            background.clone(),
-            uuid::Uuid::now_v7().to_string(),
-            Duration::from_millis(settings.audit.seal_interval_ms),
-            Duration::from_secs(settings.audit.lease_ttl_secs),
-            settings.audit.retention_days,
-            metrics.clone(),
-        ));
+        let refused = Arc::new(Refused::default());
         let limits = RateLimits::new(&settings.rate_limit);
-        spawn_pruner(limits.clone());
+        let jobs = spawn_jobs(&settings, &background, &metrics, &sink, &refused, &limits);
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState {
-            db: db.clone(),
-            cities,
-            settings: Arc::new(settings),
+        let metrics_listener = match &settings.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr)?),
+            None => None,
+        };
+        let metrics_port = match &metrics_listener {
+            Some(l) => Some(l.local_addr()?.port()),
+            None => None,
+        };
+        let settings = Arc::new(settings);
+        let shared = Shared {
+            services: web::Data::new(Services {
+                cities,
+                cipher,
+                settings: settings.clone(),
+            }),
+            metrics: metrics.clone(),
             auth,
-            cipher,
-            audit: sink.clone(),
-            metrics,
             limits,
-        });
-        let server = serve(state, listener, extra)?;
+            recorder: Recorder {
+                sink: sink.clone(),
+                refused: refused.clone(),
+                body_timeout: Duration::from_secs(settings.http.body_timeout_secs),
+            },
+            ips: ips.clone(),
+            spec: web::Bytes::from(document_json()),
+            doc: Arc::new(document()),
+            settings: settings.clone(),
+        };
+        let conns = ConnectionLimit::new(settings.http.max_connections_per_ip, ips);
+        let server = serve(shared, listener, conns, extra, metrics_listener.is_none())?;
+        let metrics_server = metrics_listener
+            .map(|l| serve_metrics(metrics.clone(), l))
+            .transpose()?;
         Ok(Self {
             port,
+            metrics_port,
             server,
+            metrics_server,
             sink,
+            refused,
             writer,
             stop_writer,
-            sealer,
+            jobs,
             db,
             background,
+            seal_batch: settings.audit.seal_batch_size,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of `/metrics` when it has an address of its own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -137,37 +250,95 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT, then writes every queued audit record before returning.
+    /// Serves until SIGTERM/SIGINT (or the handle stops it), then writes every queued audit
+    /// record, stops the jobs and seals what is left.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics_handle = self.metrics_server.as_ref().map(Server::handle);
+        if let Some(server) = self.metrics_server {
+            tokio::spawn(server);
+        }
         let result = self.server.await;
+        if let Some(handle) = metrics_handle {
+            handle.stop(true).await;
+        }
+        self.refused.flush(&self.sink).await;
         drop(self.sink);
         let _ = self.stop_writer.send(());
         let _ = self.writer.await;
-        self.sealer.abort();
-        let _ = audit::chain::seal_batch(&self.background).await;
+        self.jobs.shutdown().await;
+        let _ = audit::seal::seal_batch(&self.background, self.seal_batch).await;
         self.background.close_by_ref().await.ok();
         self.db.close_by_ref().await.ok();
         result
     }
 }
 
+fn spawn_jobs(
+    settings: &Settings,
+    background: &DatabaseConnection,
+    metrics: &Arc<Metrics>,
+    sink: &AuditSink,
+    refused: &Arc<Refused>,
+    limits: &Arc<RateLimits>,
+) -> Jobs {
+    let mut jobs = Jobs::new(metrics.clone());
+    let lease_ttl = Duration::from_secs(settings.audit.lease_ttl_secs);
+    audit::spawn_jobs(
+        &mut jobs,
+        background,
+        &settings.audit,
+        metrics.clone(),
+        sink.clone(),
+        refused.clone(),
+    );
+    changes::spawn_jobs(
+        &mut jobs,
+        background,
+        &settings.changes,
+        lease_ttl,
+        metrics.clone(),
+    );
+    context::spawn_jobs(&mut jobs, background, lease_ttl);
+    let limits = limits.clone();
+    jobs.spawn_local("rate_limit_prune", Duration::from_secs(60), move || {
+        limits.prune();
+        std::future::ready(Step::Idle)
+    });
+    jobs
+}
+
 fn serve(
-    state: web::Data<AppState>,
+    shared: Shared,
     listener: TcpListener,
+    conns: ConnectionLimit,
     extra: Extra,
+    with_metrics: bool,
 ) -> std::io::Result<Server> {
-    let settings = state.settings.clone();
-    let limit = settings.json_limit_bytes;
-    let spec = web::Bytes::from(openapi::document_json());
-    let mut server = HttpServer::new(move || {
+    let settings = shared.settings.clone();
+    let workers = settings.worker_count();
+    // Each worker has a pool of its own, opened on its own runtime: a connection a worker
+    // opened dies with that worker at shutdown, so it must never serve another worker's request.
+    let per_worker = settings
+        .database
+        .max_connections
+        .div_ceil(workers as u32)
+        .max(1);
+    let server = HttpServer::new(move || {
+        let shared = shared.clone();
+        let settings = shared.settings.clone();
         let (app, _) = App::new()
             .configure(extra)
             .into_utoipa_app()
-            .openapi(openapi::ApiDoc::openapi_with_version())
-            .app_data(state.clone())
-            .configure(api)
+            .app_data(shared.services.clone())
+            .app_data(web::Data::from(shared.metrics.clone()))
+            .data_factory(move || {
+                let settings = settings.clone();
+                async move { db::open(&settings, per_worker, true).await }
+            })
+            .configure(|c| api(c, with_metrics, Some(&shared.doc)))
             .split_for_parts();
-        let spec = spec.clone();
+        let spec = shared.spec.clone();
+        let limit = shared.settings.json_limit_bytes;
         app.configure(|c| http::extract::configure(c, limit))
             .route(
                 SPEC_PATH,
@@ -188,24 +359,36 @@ fn serve(
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(http::not_found))
             .wrap(from_fn(http::panic::catch))
-            .wrap(from_fn(http::rate_limit::limit))
-            .wrap(from_fn(auth::middleware::authenticate))
-            .wrap(from_fn(audit::recorder::record))
-            .wrap(from_fn(http::request_id::trace))
+            .wrap(from_fn(http::rate_limit::layer(shared.limits.clone())))
+            .wrap(from_fn(auth::middleware::layer(
+                shared.auth.clone(),
+                shared.limits.clone(),
+            )))
+            .wrap(from_fn(audit::recorder::layer(shared.recorder.clone())))
+            .wrap(from_fn(http::trace::layer(
+                shared.metrics.clone(),
+                shared.ips.clone(),
+            )))
     })
+    .on_connect(move |conn, ext| conns.on_connect(conn, ext))
+    .client_request_timeout(Duration::from_secs(settings.http.request_head_timeout_secs))
+    .keep_alive(Duration::from_secs(settings.http.keep_alive_secs))
     .shutdown_timeout(settings.shutdown_timeout_secs)
+    .workers(workers)
     .listen(listener)?;
-    if settings.workers > 0 {
-        server = server.workers(settings.workers);
-    }
     Ok(server.run())
 }
 
-fn spawn_pruner(limits: Arc<RateLimits>) {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            limits.prune();
-        }
-    });
+/// `/metrics` alone, on its own (internal) address.
+fn serve_metrics(metrics: Arc<Metrics>, listener: TcpListener) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::from(metrics.clone()))
+            .service(operations::routes::metrics)
+            .default_service(web::to(http::not_found))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?;
+    Ok(server.run())
 }

@@ -7,6 +7,10 @@ mod m20261129_000003_create_audit_logs;
 mod m20261129_000004_create_leases;
 mod m20261129_000005_create_idempotency_keys;
 mod m20261129_000006_create_audit_bodies;
+mod m20261130_000007_add_audit_logs_actor_issuer;
+mod m20261130_000008_create_audit_checkpoints;
+mod m20261130_000009_create_change_events;
+mod m20261130_000010_recreate_idempotency_keys;
 
 pub struct Migrator;
 
@@ -20,6 +24,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_leases::Migration),
             Box::new(m20261129_000005_create_idempotency_keys::Migration),
             Box::new(m20261129_000006_create_audit_bodies::Migration),
+            Box::new(m20261130_000007_add_audit_logs_actor_issuer::Migration),
+            Box::new(m20261130_000008_create_audit_checkpoints::Migration),
+            Box::new(m20261130_000009_create_change_events::Migration),
+            Box::new(m20261130_000010_recreate_idempotency_keys::Migration),
         ]
     }
 }

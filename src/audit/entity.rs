@@ -9,6 +9,8 @@ pub struct Model {
     pub request_id: Uuid,
     pub occurred_at: ChronoDateTimeUtc,
     pub actor_subject: Option<String>,
+    /// The issuer of the caller's token (null in records written before issuers were kept).
+    pub actor_issuer: Option<String>,
     pub actor_role: Option<String>,
     pub actor_city: Option<String>,
     pub actor_institution: Option<Uuid>,
@@ -37,6 +39,7 @@ pub const CLIENT_IP_LEN: usize = 64;
 pub const METHOD_LEN: usize = 16;
 pub const ROUTE_LEN: usize = 200;
 pub const RESOURCE_LEN: usize = 64;
+pub const ISSUER_LEN: usize = 200;
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
@@ -51,6 +54,7 @@ pub fn new_record(m: Model) -> ActiveModel {
         request_id: Set(m.request_id),
         occurred_at: Set(m.occurred_at),
         actor_subject: Set(m.actor_subject),
+        actor_issuer: Set(m.actor_issuer),
         actor_role: Set(m.actor_role),
         actor_city: Set(m.actor_city),
         actor_institution: Set(m.actor_institution),

@@ -1,29 +1,96 @@
-//! The audit log: one record per request, written in the same transaction as the data a write
-//! changes, linked into a hash chain by a background sealer.
+//! The audit log: one record per `/api/v1` request, written in the same transaction as the data
+//! a write changes (or by a batch writer for everything else), linked into a hash chain by a
+//! background sealer, verifiable, and purged after retention. The endpoints that read it are
+//! the `audit_logs` resource.
 pub mod bodies;
 pub mod chain;
-pub mod dto;
 pub mod entity;
 pub mod recorder;
-mod repo;
-mod routes;
+pub mod refused;
 pub mod sanitize;
-mod service;
+pub mod seal;
+pub mod verify;
 pub mod writer;
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use std::sync::Arc;
+use std::time::Duration;
 
-pub use recorder::AuditContext;
+use sea_orm::DatabaseConnection;
+
+pub use recorder::{AuditContext, Recorder};
 pub use writer::AuditSink;
 
-pub const TAG: &str = "audit";
+use crate::config::AuditSettings;
+use crate::jobs::{Jobs, Step};
+use crate::metrics::Metrics;
 
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(
-        utoipa_actix_web::scope::scope("/audit-logs")
-            .service(routes::list_audit_logs)
-            .service(routes::verify_audit_chain)
-            .route("", crate::http::allow("GET"))
-            .route("/verify", crate::http::allow("GET")),
+/// The lease of the sealer and of the purge.
+pub const SEAL_LEASE: &str = "audit_sealer";
+pub const PURGE_LEASE: &str = "audit_purge";
+
+/// Starts the sealer, the purge and the flushing of counted refusals.
+pub fn spawn_jobs(
+    jobs: &mut Jobs,
+    db: &DatabaseConnection,
+    settings: &AuditSettings,
+    metrics: Arc<Metrics>,
+    sink: AuditSink,
+    refused: Arc<Refused>,
+) {
+    let lease_ttl = Duration::from_secs(settings.lease_ttl_secs);
+    let (seal_db, batch) = (db.clone(), settings.seal_batch_size);
+    jobs.spawn_leased(
+        SEAL_LEASE,
+        db.clone(),
+        lease_ttl,
+        Duration::from_millis(settings.seal_interval_ms),
+        move || {
+            let (db, metrics) = (seal_db.clone(), metrics.clone());
+            async move {
+                match seal::seal_batch(&db, batch).await {
+                    Ok(n) => {
+                        metrics.audit_sealed.inc_by(n);
+                        if n < batch { Step::Idle } else { Step::More }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error.chain = %crate::error::error_chain(&e), "sealing failed");
+                        Step::Idle
+                    }
+                }
+            }
+        },
+    );
+    let (purge_db, retention) = (db.clone(), settings.retention_days);
+    jobs.spawn_leased(
+        PURGE_LEASE,
+        db.clone(),
+        lease_ttl,
+        Duration::from_secs(settings.purge_interval_secs),
+        move || {
+            let db = purge_db.clone();
+            async move {
+                match seal::purge(&db, retention).await {
+                    Ok(n) if n > 0 => tracing::info!(records = n, "purged audit records past retention"),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error.chain = %crate::error::error_chain(&e), "audit purge failed")
+                    }
+                }
+                Step::Idle
+            }
+        },
+    );
+    jobs.spawn_local(
+        "audit_refused",
+        Duration::from_secs(settings.refused_window_secs),
+        move || {
+            let (refused, sink) = (refused.clone(), sink.clone());
+            async move {
+                refused.flush(&sink).await;
+                Step::Idle
+            }
+        },
     );
 }
+
+pub use refused::Refused;

@@ -1,26 +1,42 @@
-//! The request recorder: every `/api/v1` request leaves one audit record. Writes that change data
-//! record themselves inside their own transaction (see [`AuditContext::record_in`]); everything
-//! else is handed to the batch writer after the response is built.
+//! The request recorder: every `/api/v1` request leaves one audit record, and no body is
+//! buffered for it. Writes that change data record themselves inside their own transaction
+//! (see [`AuditContext::record_in`]); every other answer is handed to the batch writer once it
+//! has been sent. Refused (429) requests are counted per client instead (see [`super::refused`]).
+//!
+//! What a record keeps of the bodies:
+//! - a request body its handler understood: the text its type serialises to for the audit log
+//!   (sensitive values masked by their types);
+//! - any other request body: SHA-256 and size of what was read, measured while it streamed;
+//!   an unread body: its declared size;
+//! - an answer the handler gave through the request context: its audit text; a problem
+//!   answer: as sent (it carries no personal value); any other answer (files, reports,
+//!   streams): SHA-256 and size, measured while it streams out.
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use futures_util::StreamExt;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr};
-use serde::Serialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::bodies::Detached;
-use super::entity;
-use super::sanitize;
-use super::writer::Pending;
+use super::refused::Refused;
+use super::writer::{AuditSink, Pending};
+use super::{entity, sanitize};
 use crate::auth::Actor;
-use crate::error::AppError;
-use crate::http::request_id::RequestId;
-use crate::state::AppState;
+use crate::error::{AppError, PROBLEM_JSON};
+use crate::http::ClientIp;
+use crate::http::body::{self, SharedMeter};
+use crate::http::extract::TypedBody;
+use crate::http::trace::RequestId;
 
 /// What is known of the request being audited; shared by the recorder and the handler.
 #[derive(Clone)]
@@ -33,10 +49,19 @@ struct Draft {
     client_ip: String,
     method: String,
     route: String,
-    request_body: Option<String>,
+    meter: SharedMeter,
+    declared_size: Option<u64>,
+    response: Option<String>,
     resource: Option<(String, String, Option<String>)>,
-    actor: Option<Actor>,
     persisted: bool,
+}
+
+/// The parts of a record known only at the end of a request.
+struct Outcome<'a> {
+    actor: Option<&'a Actor>,
+    status: u16,
+    request_body: Option<String>,
+    response_body: Option<String>,
 }
 
 impl AuditContext {
@@ -46,28 +71,32 @@ impl AuditContext {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records who is calling (set by the authentication layer).
-    pub fn set_actor(&self, actor: &Actor) {
-        self.lock().actor = Some(actor.clone());
-    }
-
-    /// Names the resource the request touches (type, id, owning city).
+    /// Names the resource the request touches (type, id, owning city). A city bureau reads the
+    /// records of its city's resources, probes of ids that others cannot reach included.
     pub fn set_resource(&self, kind: &str, id: impl ToString, city: Option<&str>) {
         self.lock().resource = Some((kind.into(), id.to_string(), city.map(str::to_owned)));
     }
 
+    /// The audit log's copy of the answer (from [`crate::domain::for_audit`]).
+    pub fn set_response(&self, text: String) {
+        self.lock().response = Some(text);
+    }
+
     /// Writes the record of a successful write inside the caller's transaction.
-    pub async fn record_in<C: ConnectionTrait, B: Serialize>(
+    pub async fn record_in<C: ConnectionTrait>(
         &self,
         db: &C,
         actor: &Actor,
         status: u16,
-        response: &B,
+        request: Option<String>,
+        answer: String,
     ) -> Result<(), DbErr> {
-        let body = serde_json::to_value(response).map_err(|e| DbErr::Custom(e.to_string()))?;
-        let pending = self
-            .lock()
-            .to_record(Some(actor), status, sanitize::value_for_audit(&body));
+        let pending = self.lock().to_record(Outcome {
+            actor: Some(actor),
+            status,
+            request_body: request,
+            response_body: Some(answer),
+        });
         pending.bodies.store(db).await?;
         pending.record.insert(db).await?;
         self.lock().persisted = true;
@@ -78,21 +107,19 @@ impl AuditContext {
 impl Draft {
     /// The record to insert, with its content hash computed over the bodies it records, and
     /// the large bodies it points at.
-    fn to_record(
-        &self,
-        actor: Option<&Actor>,
-        status: u16,
-        response_body: Option<String>,
-    ) -> Pending {
+    fn to_record(&self, o: Outcome<'_>) -> Pending {
         let (resource_type, resource_id, resource_city) = match &self.resource {
             Some((t, i, c)) => (Some(t.clone()), Some(i.clone()), c.clone()),
             None => (None, None, None),
         };
+        let actor = o.actor;
+        let request_body = o.request_body.or_else(|| self.request_summary());
         let mut m = entity::Model {
             id: 0,
             request_id: self.request_id,
             occurred_at: self.occurred_at,
             actor_subject: actor.map(|a| a.subject.clone()),
+            actor_issuer: actor.map(|a| fit(&a.issuer, entity::ISSUER_LEN)),
             actor_role: actor.map(|a| a.role.as_str().to_owned()),
             actor_city: actor.and_then(|a| a.city.clone()),
             actor_institution: actor.and_then(|a| a.institution),
@@ -102,10 +129,10 @@ impl Draft {
             resource_type: resource_type.map(|t| fit(&t, entity::RESOURCE_LEN)),
             resource_id: resource_id.map(|i| fit(&i, entity::RESOURCE_LEN)),
             resource_city,
-            status: status.into(),
+            status: o.status.into(),
             latency_us: self.started.elapsed().as_micros().min(i64::MAX as u128) as i64,
-            request_body: self.request_body.clone(),
-            response_body,
+            request_body: request_body.map(sanitize::for_storage),
+            response_body: o.response_body.map(sanitize::for_storage),
             content_hash: String::new(),
             chain_seq: None,
             prev_hash: None,
@@ -121,6 +148,16 @@ impl Draft {
             record: entity::new_record(m),
             bodies,
         }
+    }
+
+    /// A request body not understood as a type: what was read of it, or its declared size.
+    fn request_summary(&self) -> Option<String> {
+        if let Some(read) = self.meter.with(|m| m.summary()) {
+            return Some(read.to_string());
+        }
+        self.declared_size
+            .filter(|n| *n > 0)
+            .map(|n| serde_json::json!({"size": n, "read": false}).to_string())
     }
 }
 
@@ -142,17 +179,38 @@ impl FromRequest for AuditContext {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let found = req.extensions().get::<AuditContext>().cloned();
         std::future::ready(
-            found.ok_or_else(|| AppError::internal(std::io::Error::other("no audit context"))),
+            req.extensions()
+                .get::<AuditContext>()
+                .cloned()
+                .ok_or_else(|| AppError::bug("no audit context: the recorder is not wired")),
         )
     }
 }
 
-/// Middleware: records every request under `/api/v1`.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+/// What the recorder needs.
+#[derive(Clone)]
+pub struct Recorder {
+    pub sink: AuditSink,
+    pub refused: Arc<Refused>,
+    /// Time a request has, from arrival, to deliver its body.
+    pub body_timeout: Duration,
+}
+
+/// The layer, with what it needs given up front.
+pub fn layer<B: MessageBody + 'static>(
+    recorder: Recorder,
+) -> impl Fn(
+    ServiceRequest,
+    Next<B>,
+) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, actix_web::Error>> {
+    move |req, next| Box::pin(record(recorder.clone(), req, next))
+}
+
+async fn record<B: MessageBody + 'static>(
+    recorder: Recorder,
+    mut req: ServiceRequest,
+    next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if !req.path().starts_with("/api/v1") {
         return next
@@ -160,114 +218,222 @@ pub async fn record(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    let started = Instant::now();
-    let limit = state.settings.json_limit_bytes;
-    let mut req = req;
-    let body = match read_body(&mut req, limit).await {
-        Ok(body) => body,
-        Err(e) => {
-            let ctx = new_context(&req, started, None);
-            let res = req.error_response(e);
-            return Ok(finish(&state, &ctx, res).await);
-        }
-    };
-    let ctx = new_context(&req, started, sanitize::for_audit(&body));
+    let ctx = new_context(&req);
+    let meter = ctx.lock().meter.clone();
+    let payload = req.take_payload();
+    req.set_payload(body::tap(payload, meter, recorder.body_timeout));
     req.extensions_mut().insert(ctx.clone());
-    req.set_payload(Payload::from(body));
     match next.call(req).await {
-        Ok(res) => Ok(finish(&state, &ctx, res.map_into_boxed_body()).await),
+        Ok(res) => Ok(finish(&recorder, &ctx, res.map_into_boxed_body()).await),
         Err(e) => {
             // An error that escaped every inner layer: audit it from the rendered response.
-            let rendered = e.error_response();
-            let (rendered, body) = rendered.into_parts();
-            let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-            let pending = {
-                let draft = ctx.lock();
-                draft.to_record(
-                    draft.actor.as_ref(),
-                    rendered.status().as_u16(),
-                    sanitize::for_audit(&bytes),
-                )
-            };
-            state.audit.submit(pending).await;
+            let res = e.error_response();
+            let status = res.status().as_u16();
+            let bytes = actix_web::body::to_bytes(res.into_body())
+                .await
+                .unwrap_or_default();
+            let pending = ctx.lock().to_record(Outcome {
+                actor: None,
+                status,
+                request_body: None,
+                response_body: Some(String::from_utf8_lossy(&bytes).into_owned()),
+            });
+            recorder.sink.submit(pending).await;
             Err(e)
         }
     }
 }
 
-fn new_context(
-    req: &ServiceRequest,
-    started: Instant,
-    request_body: Option<String>,
-) -> AuditContext {
+fn new_context(req: &ServiceRequest) -> AuditContext {
     let request_id = req
         .extensions()
         .get::<RequestId>()
         .map(|r| r.0)
         .unwrap_or_else(Uuid::now_v7);
+    let declared_size = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     AuditContext(Arc::new(Mutex::new(Draft {
         request_id,
         occurred_at: crate::db::now(),
-        started,
-        client_ip: crate::http::client_ip(req),
+        started: Instant::now(),
+        client_ip: ClientIp::of(req).text(),
         method: req.method().to_string(),
         route: req.match_pattern().unwrap_or_else(|| req.path().to_owned()),
-        request_body,
+        meter: SharedMeter::default(),
+        declared_size,
+        response: None,
         resource: None,
-        actor: None,
         persisted: false,
     })))
 }
 
-async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, AppError> {
-    let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest {
-            code: "malformed_body",
-            detail: e.to_string(),
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// Collects the response body, queues the record unless the write already holds one, and
-/// hands the response on unchanged.
+/// Records the answer, unless the write recorded itself or it is a refusal to count.
 async fn finish(
-    state: &AppState,
+    recorder: &Recorder,
     ctx: &AuditContext,
     res: ServiceResponse<BoxBody>,
 ) -> ServiceResponse<BoxBody> {
     let status = res.status();
-    let (http, response) = res.into_parts();
-    let (response, body) = response.into_parts();
-    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-    let already = ctx.lock().persisted && status.is_success();
-    if !already {
-        let own_json = response
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-        let stored = if own_json {
-            sanitize::for_audit_own_json(&bytes)
-        } else {
-            sanitize::for_audit(&bytes)
-        };
-        let pending = {
-            let draft = ctx.lock();
-            draft.to_record(draft.actor.as_ref(), status.as_u16(), stored)
-        };
-        state.audit.submit(pending).await;
+    let actor = res.request().extensions().get::<Actor>().cloned();
+    if ctx.lock().persisted && status.is_success() {
+        return res;
     }
-    ServiceResponse::new(http, response.set_body(BoxBody::new(bytes)))
+    if status.as_u16() == 429 {
+        let client = ctx.lock().client_ip.clone();
+        recorder.refused.count(&client, actor.as_ref());
+        return res;
+    }
+    let request_body = res
+        .request()
+        .extensions()
+        .get::<TypedBody>()
+        .map(|b| b.0.clone());
+    let answer = ctx.lock().response.take();
+    if let Some(answer) = answer {
+        let pending = ctx.lock().to_record(Outcome {
+            actor: actor.as_ref(),
+            status: status.as_u16(),
+            request_body,
+            response_body: Some(answer),
+        });
+        recorder.sink.submit(pending).await;
+        return res;
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        let (http, response) = res.into_parts();
+        let (response, body) = response.into_parts();
+        let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+        let pending = ctx.lock().to_record(Outcome {
+            actor: actor.as_ref(),
+            status: status.as_u16(),
+            request_body,
+            response_body: Some(String::from_utf8_lossy(&bytes).into_owned()),
+        });
+        recorder.sink.submit(pending).await;
+        return ServiceResponse::new(http, response.set_body(BoxBody::new(bytes)));
+    }
+    // Anything else streams out through a meter; the record goes when the stream ends.
+    let sink = recorder.sink.clone();
+    let ctx = ctx.clone();
+    let code = status.as_u16();
+    res.map_body(move |_, body| {
+        BoxBody::new(Metered {
+            inner: body,
+            sha: Sha256::new(),
+            size: 0,
+            done: Some(Box::new(move |summary: String| {
+                let pending = ctx.lock().to_record(Outcome {
+                    actor: actor.as_ref(),
+                    status: code,
+                    request_body,
+                    response_body: Some(summary),
+                });
+                sink.submit_now(pending);
+            })),
+        })
+    })
+}
+
+type OnDone = Box<dyn FnOnce(String)>;
+
+/// An answer body measured while it streams out; reports `{sha256, size}` once it has ended
+/// (with `complete: false` when the client went away first).
+struct Metered {
+    inner: BoxBody,
+    sha: Sha256,
+    size: u64,
+    done: Option<OnDone>,
+}
+
+impl Metered {
+    fn report(&mut self, complete: bool) {
+        if let Some(done) = self.done.take() {
+            let mut summary = serde_json::json!({
+                "sha256": hex::encode(std::mem::take(&mut self.sha).finalize()),
+                "size": self.size,
+            });
+            if !complete {
+                summary["complete"] = false.into();
+            }
+            done(summary.to_string());
+        }
+    }
+}
+
+impl MessageBody for Metered {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.inner.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let chunk = chunk.clone();
+                self.sha.update(&chunk);
+                self.size += chunk.len() as u64;
+            }
+            Poll::Ready(None) => self.report(true),
+            _ => {}
+        }
+        polled
+    }
+}
+
+impl Drop for Metered {
+    fn drop(&mut self) {
+        // An empty body may never be polled; one that was sent whole is complete.
+        let complete = match self.inner.size() {
+            BodySize::None => true,
+            BodySize::Sized(n) => n == self.size,
+            BodySize::Stream => false,
+        };
+        self.report(complete);
+    }
+}
+
+/// A record that stands for several requests (aggregated refusals).
+pub struct Summary<'a> {
+    pub request_id: Uuid,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor: Option<&'a Actor>,
+    pub client_ip: &'a str,
+    pub method: &'a str,
+    pub route: &'a str,
+    pub status: u16,
+    pub response: String,
+}
+
+pub fn summary_record(s: Summary<'_>) -> Pending {
+    let draft = Draft {
+        request_id: s.request_id,
+        occurred_at: s.occurred_at,
+        started: Instant::now(),
+        client_ip: s.client_ip.to_owned(),
+        method: s.method.to_owned(),
+        route: s.route.to_owned(),
+        meter: SharedMeter::default(),
+        declared_size: None,
+        response: None,
+        resource: None,
+        persisted: false,
+    };
+    draft.to_record(Outcome {
+        actor: s.actor,
+        status: s.status,
+        request_body: None,
+        response_body: Some(s.response),
+    })
 }

@@ -50,6 +50,26 @@ impl AuditSink {
         (Self { tx, metrics }, tokio::spawn(writer.run(shutdown)))
     }
 
+    /// Queues a record from code that cannot wait (a body finishing its stream): at once when
+    /// there is room, otherwise from a task that waits for room like [`Self::submit`].
+    pub fn submit_now(&self, record: Pending) {
+        // Counted as queued before it is, so the writer never sees depth below zero.
+        self.metrics.audit_queue_depth.inc();
+        match self.tx.try_send(record) {
+            Ok(()) => self.metrics.audit_enqueued.inc(),
+            Err(mpsc::error::TrySendError::Full(record)) => {
+                self.metrics.audit_queue_depth.dec();
+                let sink = self.clone();
+                tokio::spawn(async move { sink.submit(record).await });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.metrics.audit_queue_depth.dec();
+                self.metrics.audit_lost.inc();
+                tracing::error!("audit record lost: the queue is closed");
+            }
+        }
+    }
+
     /// Queues a record, waiting for room if the queue is full; a record that cannot be queued is counted as lost.
     pub async fn submit(&self, record: Pending) {
         self.metrics.audit_enqueued.inc();

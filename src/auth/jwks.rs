@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::config::ProvincialIssuerSettings;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 pub struct JwksCache {
     url: String,
@@ -27,6 +27,9 @@ struct State {
 
 impl JwksCache {
     pub fn new(s: &ProvincialIssuerSettings) -> Result<Self, String> {
+        // reqwest is built without a default TLS provider (no aws-lc); every path that builds a
+        // client, the `token` command included, goes through here.
+        crate::crypto::install_tls_provider();
         let mut builder = reqwest::Client::builder()
             .https_only(true)
             .timeout(Duration::from_secs(5))
@@ -64,12 +67,12 @@ impl JwksCache {
                 self.refresh().await;
             }
         }
-        self.cached(kid, alg, false)
-            .await?
-            .ok_or_else(|| AppError::Unauthorized {
-                code: "token_kid",
-                detail: "the token's signing key is not in the provider's key set".into(),
-            })
+        self.cached(kid, alg, false).await?.ok_or_else(|| {
+            AppError::unauthorized(
+                Code::TokenKid,
+                "the token's signing key is not in the provider's key set",
+            )
+        })
     }
 
     async fn may_fetch(&self) -> bool {
@@ -92,10 +95,10 @@ impl JwksCache {
         }
         match state.keys.get(kid) {
             Some((key, key_alg)) if *key_alg == alg => Ok(Some(key.clone())),
-            Some(_) => Err(AppError::Unauthorized {
-                code: "token_algorithm",
-                detail: "the token's algorithm does not match its key".into(),
-            }),
+            Some(_) => Err(AppError::unauthorized(
+                Code::TokenAlgorithm,
+                "the token's algorithm does not match its key",
+            )),
             None => Ok(None),
         }
     }

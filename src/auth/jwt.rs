@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::jwks::JwksCache;
 use super::{Actor, Role};
 use crate::config::{AuthSettings, ProvincialIssuerSettings, Settings};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Claims of a platform-issued token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -48,11 +48,8 @@ struct Provincial {
     jwks: JwksCache,
 }
 
-fn unauthorized(code: &'static str, detail: impl Into<String>) -> AppError {
-    AppError::Unauthorized {
-        code,
-        detail: detail.into(),
-    }
+fn unauthorized(code: Code, detail: impl Into<String>) -> AppError {
+    AppError::unauthorized(code, detail.into())
 }
 
 impl Authenticator {
@@ -97,12 +94,16 @@ impl Authenticator {
 
     /// Verifies `token` and maps its claims to an actor; every failure is a 401.
     pub async fn verify(&self, token: &str) -> Result<Actor, AppError> {
-        let header = decode_header(token)
-            .map_err(|_| unauthorized("token_malformed", "the token is not a well-formed JWT"))?;
+        let header = decode_header(token).map_err(|_| {
+            unauthorized(Code::TokenMalformed, "the token is not a well-formed JWT")
+        })?;
         let issuer = unverified_issuer(token)?;
         if issuer == self.platform_issuer {
             if header.alg != Algorithm::HS256 {
-                return Err(unauthorized("token_algorithm", "platform tokens are HS256"));
+                return Err(unauthorized(
+                    Code::TokenAlgorithm,
+                    "platform tokens are HS256",
+                ));
             }
             let validation = self.validation(
                 Algorithm::HS256,
@@ -112,14 +113,14 @@ impl Authenticator {
             let claims = decode::<Value>(token, &self.decoding, &validation)
                 .map_err(token_error)?
                 .claims;
-            return platform_actor(&claims);
+            return platform_actor(&self.platform_issuer, &claims);
         }
         match &self.provincial {
             Some(p) if p.settings.issuer == issuer => {
                 self.verify_provincial(p, &header, token).await
             }
             _ => Err(unauthorized(
-                "token_issuer",
+                Code::TokenIssuer,
                 "the token's issuer is not trusted",
             )),
         }
@@ -133,14 +134,14 @@ impl Authenticator {
     ) -> Result<Actor, AppError> {
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(unauthorized(
-                "token_algorithm",
+                Code::TokenAlgorithm,
                 "provincial tokens are RS256 or ES256",
             ));
         }
         let kid = header
             .kid
             .as_deref()
-            .ok_or_else(|| unauthorized("token_kid", "the token has no kid"))?;
+            .ok_or_else(|| unauthorized(Code::TokenKid, "the token has no kid"))?;
         let key = p.jwks.key(kid, header.alg).await?;
         let validation = self.validation(header.alg, &p.settings.issuer, &p.settings.audience);
         let claims = decode::<Value>(token, &key, &validation)
@@ -162,20 +163,28 @@ impl Authenticator {
 
 fn token_error(e: jsonwebtoken::errors::Error) -> AppError {
     use jsonwebtoken::errors::ErrorKind;
-    let (code, detail) = match e.kind() {
-        ErrorKind::ExpiredSignature => ("token_expired", "the token has expired"),
-        ErrorKind::ImmatureSignature => ("token_not_yet_valid", "the token is not valid yet (nbf)"),
-        ErrorKind::InvalidIssuer => ("token_issuer", "the token's issuer is not trusted"),
+    let (code, detail): (Code, &str) = match e.kind() {
+        ErrorKind::ExpiredSignature => (Code::TokenExpired, "the token has expired"),
+        ErrorKind::ImmatureSignature => {
+            (Code::TokenNotYetValid, "the token is not valid yet (nbf)")
+        }
+        ErrorKind::InvalidIssuer => (Code::TokenIssuer, "the token's issuer is not trusted"),
         ErrorKind::InvalidAudience => (
-            "token_audience",
+            Code::TokenAudience,
             "the token is not meant for this API (aud)",
         ),
-        ErrorKind::InvalidSignature => ("token_signature", "the token's signature does not verify"),
+        ErrorKind::InvalidSignature => (
+            Code::TokenSignature,
+            "the token's signature does not verify",
+        ),
         ErrorKind::MissingRequiredClaim(_) => {
-            ("token_claims", "the token lacks exp, iss, aud or sub")
+            (Code::TokenClaims, "the token lacks exp, iss, aud or sub")
         }
-        ErrorKind::InvalidAlgorithm => ("token_algorithm", "the token's algorithm is not accepted"),
-        _ => ("token_invalid", "the token cannot be verified"),
+        ErrorKind::InvalidAlgorithm => (
+            Code::TokenAlgorithm,
+            "the token's algorithm is not accepted",
+        ),
+        _ => (Code::TokenInvalid, "the token cannot be verified"),
     };
     unauthorized(code, detail)
 }
@@ -183,12 +192,12 @@ fn token_error(e: jsonwebtoken::errors::Error) -> AppError {
 /// Reads `iss` before verification, only to choose which issuer's keys verify the token.
 fn unverified_issuer(token: &str) -> Result<String, AppError> {
     let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(token)
-        .map_err(|_| unauthorized("token_malformed", "the token's claims are not readable"))?;
+        .map_err(|_| unauthorized(Code::TokenMalformed, "the token's claims are not readable"))?;
     claims
         .get("iss")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| unauthorized("token_issuer", "the token has no iss"))
+        .ok_or_else(|| unauthorized(Code::TokenIssuer, "the token has no iss"))
 }
 
 fn claim_str(claims: &Value, name: &str) -> Option<String> {
@@ -202,37 +211,49 @@ fn claim_str(claims: &Value, name: &str) -> Option<String> {
 fn parse_institution(raw: Option<String>) -> Result<Option<Uuid>, AppError> {
     raw.map(|s| Uuid::parse_str(&s))
         .transpose()
-        .map_err(|_| unauthorized("token_claims", "the institution claim is not a UUID"))
+        .map_err(|_| unauthorized(Code::TokenClaims, "the institution claim is not a UUID"))
 }
 
-fn platform_actor(claims: &Value) -> Result<Actor, AppError> {
+fn platform_actor(issuer: &str, claims: &Value) -> Result<Actor, AppError> {
     let role: Role = claim_str(claims, "role")
-        .ok_or_else(|| unauthorized("token_claims", "the token has no role"))?
+        .ok_or_else(|| unauthorized(Code::TokenClaims, "the token has no role"))?
         .parse()
-        .map_err(|e: String| unauthorized("token_claims", e))?;
+        .map_err(|e: String| unauthorized(Code::TokenClaims, e))?;
     let sub = claim_str(claims, "sub").unwrap_or_default();
     let institution = parse_institution(claim_str(claims, "institution_id"))?;
-    Actor::new(sub, role, claim_str(claims, "city_code"), institution)
-        .map_err(|e| unauthorized("token_claims", e))
+    Actor::new(
+        issuer.to_owned(),
+        sub,
+        role,
+        claim_str(claims, "city_code"),
+        institution,
+    )
+    .map_err(|e| unauthorized(Code::TokenClaims, e))
 }
 
 fn provincial_actor(s: &ProvincialIssuerSettings, claims: &Value) -> Result<Actor, AppError> {
     let raw_role = claim_str(claims, &s.role_claim).ok_or_else(|| {
         unauthorized(
-            "token_claims",
+            Code::TokenClaims,
             format!("the token has no {} claim", s.role_claim),
         )
     })?;
     let role: Role = s
         .role_map
         .get(&raw_role)
-        .ok_or_else(|| unauthorized("token_role", format!("role {raw_role:?} is not mapped")))?
+        .ok_or_else(|| unauthorized(Code::TokenRole, format!("role {raw_role:?} is not mapped")))?
         .parse()
-        .map_err(|e: String| unauthorized("token_role", e))?;
+        .map_err(|e: String| unauthorized(Code::TokenRole, e))?;
     let sub = claim_str(claims, "sub").unwrap_or_default();
     let institution = parse_institution(claim_str(claims, &s.institution_claim))?;
-    Actor::new(sub, role, claim_str(claims, &s.city_claim), institution)
-        .map_err(|e| unauthorized("token_claims", e))
+    Actor::new(
+        s.issuer.clone(),
+        sub,
+        role,
+        claim_str(claims, &s.city_claim),
+        institution,
+    )
+    .map_err(|e| unauthorized(Code::TokenClaims, e))
 }
 
 /// The platform's HS256 key: from settings, or generated once into the data dir.

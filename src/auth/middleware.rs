@@ -1,23 +1,37 @@
-//! Middleware: verifies the bearer token, when one is sent, and attaches the [`Actor`].
+//! The authentication layer: verifies the bearer token, when one is sent, before any body is
+//! read, and leaves the [`Actor`] and its rate-limit key with the request.
+use std::sync::Arc;
+
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, http::header, web};
+use futures_util::future::LocalBoxFuture;
 
-use crate::error::AppError;
-use crate::state::AppState;
+use super::{Actor, Authenticator};
+use crate::error::{AppError, Code};
+use crate::http::ClientIp;
+use crate::http::rate_limit::{RateLimits, RateSubject};
 
-pub async fn authenticate(
+/// The layer, with what it needs given up front.
+pub fn layer<B: MessageBody + 'static>(
+    auth: Arc<Authenticator>,
+    limits: Arc<RateLimits>,
+) -> impl Fn(
+    ServiceRequest,
+    Next<B>,
+) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, actix_web::Error>> {
+    move |req, next| Box::pin(authenticate(auth.clone(), limits.clone(), req, next))
+}
+
+async fn authenticate<B: MessageBody + 'static>(
+    auth: Arc<Authenticator>,
+    limits: Arc<RateLimits>,
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next
             .call(req)
             .await
@@ -30,33 +44,40 @@ pub async fn authenticate(
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        .map(str::trim);
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        let e = AppError::Unauthorized {
-            code: "token_malformed",
-            detail: "Authorization must be `Bearer <token>`".into(),
-        };
-        return Ok(refuse(&state, req, e));
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let verified = match token {
+        Some(token) => auth.verify(&token).await,
+        None => Err(AppError::unauthorized(
+            Code::TokenMalformed,
+            "Authorization must be `Bearer <token>`",
+        )),
     };
-    match state.auth.verify(token).await {
+    match verified {
         Ok(actor) => {
-            if let Some(audit) = req.extensions().get::<crate::audit::AuditContext>() {
-                audit.set_actor(&actor);
-            }
+            let span = tracing::Span::current();
+            span.record("actor", actor.subject.as_str());
+            span.record("role", actor.role.as_str());
+            req.extensions_mut().insert(RateSubject(actor.key()));
             req.extensions_mut().insert(actor);
             next.call(req)
                 .await
                 .map(ServiceResponse::map_into_boxed_body)
         }
-        Err(e) => Ok(refuse(&state, req, e)),
+        Err(e) => {
+            // A refused token counts against its client's anonymous limit, so guessing tokens
+            // is throttled like any anonymous traffic (429 once the bucket is empty).
+            let e = limits
+                .check_anonymous(ClientIp::of(&req))
+                .err()
+                .unwrap_or(e);
+            Ok(req.error_response(e))
+        }
     }
 }
 
-/// Answers a refused sign-in. The attempt counts against the anonymous limit of the client's
-/// IP, so guessing tokens is throttled like any anonymous traffic (429 once the bucket is empty).
-fn refuse(state: &AppState, req: ServiceRequest, e: AppError) -> ServiceResponse<BoxBody> {
-    match state.limits.check_anonymous(&req) {
-        Ok(()) => req.error_response(e),
-        Err(limited) => req.error_response(limited),
-    }
+/// The signed-in caller of a request, if any.
+pub fn actor_of(req: &actix_web::HttpRequest) -> Option<Actor> {
+    req.extensions().get::<Actor>().cloned()
 }

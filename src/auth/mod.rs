@@ -1,78 +1,35 @@
 //! Who is calling: bearer tokens from the provincial identity service or the platform's own
-//! issuer become an [`Actor`] with a role and, where the role is bound, a city or institution.
+//! issuer become an [`Actor`] with a role and, where the role is bound, a city or institution;
+//! a [`Policy`] says which roles an operation admits.
 mod jwks;
 mod jwt;
 pub mod middleware;
 
-use std::str::FromStr;
-
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::error::AppError;
+pub use crate::domain::Role;
+use crate::error::{AppError, Code};
 pub use jwt::{Authenticator, Claims};
-
-/// The roles of the platform (requirements, "Who uses the API").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    ProvinceAdmin,
-    CityAdmin,
-    InstitutionAdmin,
-    PlatformOperator,
-    Learner,
-    Auditor,
-    DataConsumer,
-}
-
-impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::ProvinceAdmin,
-        Role::CityAdmin,
-        Role::InstitutionAdmin,
-        Role::PlatformOperator,
-        Role::Learner,
-        Role::Auditor,
-        Role::DataConsumer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::ProvinceAdmin => "province_admin",
-            Role::CityAdmin => "city_admin",
-            Role::InstitutionAdmin => "institution_admin",
-            Role::PlatformOperator => "platform_operator",
-            Role::Learner => "learner",
-            Role::Auditor => "auditor",
-            Role::DataConsumer => "data_consumer",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}"))
-    }
-}
 
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// The token's issuer: subjects of different issuers are different callers.
+    pub issuer: String,
     pub subject: String,
     pub role: Role,
+    /// The city a city admin acts for (unset for every other role).
     pub city: Option<String>,
+    /// The institution an institution admin acts for (unset for every other role).
     pub institution: Option<Uuid>,
 }
 
 impl Actor {
-    /// Checks that a role bound to a city or institution carries it.
+    /// Checks the claims a role needs and drops those it does not use: a province admin's
+    /// token that also names a city acts for the whole province, not for that city.
     pub fn new(
+        issuer: String,
         subject: String,
         role: Role,
         city: Option<String>,
@@ -81,21 +38,21 @@ impl Actor {
         if subject.is_empty() || subject.len() > 200 || subject.chars().any(char::is_control) {
             return Err("sub must be 1 to 200 bytes with no control characters".into());
         }
+        let city = city.filter(|_| role.is_city_bound());
+        let institution = institution.filter(|_| role.is_institution_bound());
         if let Some(code) = &city
             && !(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err("city must be a 6-digit division code".into());
         }
-        match role {
-            Role::CityAdmin if city.is_none() => {
-                return Err("a city_admin token needs a city".into());
-            }
-            Role::InstitutionAdmin if institution.is_none() => {
-                return Err("an institution_admin token needs an institution".into());
-            }
-            _ => {}
+        if role.is_city_bound() && city.is_none() {
+            return Err("a city_admin token needs a city".into());
+        }
+        if role.is_institution_bound() && institution.is_none() {
+            return Err("an institution_admin token needs an institution".into());
         }
         Ok(Self {
+            issuer,
             subject,
             role,
             city,
@@ -113,16 +70,18 @@ impl Actor {
         }
     }
 
-    /// Fails with 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden {
-                code: "role_not_allowed",
-                detail: format!("the {} role may not do this", self.role.as_str()),
-            })
-        }
+    /// One key per caller across issuers (SHA-256 of issuer and subject, hex): idempotency
+    /// keys and rate limits are kept per caller, never per bare subject.
+    pub fn key(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.issuer.as_bytes());
+        h.update([0u8]);
+        h.update(self.subject.as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    pub fn has_role(&self, roles: &[Role]) -> bool {
+        roles.contains(&self.role)
     }
 }
 
@@ -135,54 +94,96 @@ pub enum Scope {
     Nothing,
 }
 
-/// Extracts the signed-in caller; a request without a valid token gets 401.
-impl FromRequest for Actor {
-    type Error = AppError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
+/// Which callers an operation admits. The request context checks it before the body is read,
+/// so a caller without the role learns that (403) before anything about its request, and a
+/// service that takes the context needs no second check.
+pub trait Policy: 'static {
+    /// What the operation knows of its caller: an [`Actor`], or for public operations an
+    /// `Option<Actor>`.
+    type Caller: Clone;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            req.extensions()
-                .get::<Actor>()
-                .cloned()
-                .ok_or(AppError::Unauthorized {
-                    code: "token_missing",
-                    detail: "this operation needs a bearer token".into(),
-                }),
-        )
+    fn admit(actor: Option<Actor>) -> Result<Self::Caller, AppError>;
+}
+
+/// Operations anyone may call, signed in or not.
+pub struct Public;
+
+impl Policy for Public {
+    type Caller = Option<Actor>;
+
+    fn admit(actor: Option<Actor>) -> Result<Option<Actor>, AppError> {
+        Ok(actor)
     }
 }
 
-/// The roles an operation admits.
-pub trait Policy {
-    const ROLES: &'static [Role];
-}
-
-/// The caller, already checked against policy `P`. Handlers extract it before the body, so a
-/// caller without the role learns that (403) before anything about its request. Services
-/// check the role again.
-pub struct Allowed<P>(pub Actor, std::marker::PhantomData<P>);
-
-impl<P: Policy> FromRequest for Allowed<P> {
-    type Error = AppError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let checked = Actor::from_request(req, payload)
-            .into_inner()
-            .and_then(|actor| actor.require(P::ROLES).map(|()| actor));
-        std::future::ready(checked.map(|actor| Allowed(actor, std::marker::PhantomData)))
+/// Admits a signed-in caller with one of `roles`: 401 without a token, 403 for another role.
+pub fn admit_roles(actor: Option<Actor>, roles: &[Role]) -> Result<Actor, AppError> {
+    let actor = actor.ok_or_else(|| {
+        AppError::unauthorized(Code::TokenMissing, "this operation needs a bearer token")
+    })?;
+    if actor.has_role(roles) {
+        Ok(actor)
+    } else {
+        Err(AppError::role_not_allowed(actor.role.as_str()))
     }
 }
 
-/// Declares a [`Policy`] named `$name` admitting `$roles`.
+/// Declares a [`Policy`] named `$name` admitting signed-in callers with one of `$roles`.
 #[macro_export]
 macro_rules! policy {
     ($(#[$doc:meta])* $name:ident = $roles:expr) => {
         $(#[$doc])*
         pub struct $name;
+        impl $name {
+            pub const ROLES: &'static [$crate::auth::Role] = $roles;
+        }
         impl $crate::auth::Policy for $name {
-            const ROLES: &'static [$crate::auth::Role] = $roles;
+            type Caller = $crate::auth::Actor;
+            fn admit(
+                actor: Option<$crate::auth::Actor>,
+            ) -> Result<$crate::auth::Actor, $crate::error::AppError> {
+                $crate::auth::admit_roles(actor, Self::ROLES)
+            }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, city: Option<&str>, inst: Option<Uuid>) -> Result<Actor, String> {
+        Actor::new(
+            "iss".into(),
+            "sub".into(),
+            role,
+            city.map(str::to_owned),
+            inst,
+        )
+    }
+
+    #[test]
+    fn claims_a_role_does_not_use_are_dropped() {
+        let a = actor(Role::ProvinceAdmin, Some("440300"), Some(Uuid::nil())).unwrap();
+        assert_eq!((a.city.clone(), a.institution), (None, None));
+        assert_eq!(a.scope(), Scope::All);
+        let c = actor(Role::CityAdmin, Some("440100"), Some(Uuid::nil())).unwrap();
+        assert_eq!(c.institution, None);
+        assert_eq!(c.scope(), Scope::City("440100".into()));
+        assert!(actor(Role::CityAdmin, None, None).is_err());
+        assert!(actor(Role::InstitutionAdmin, Some("440100"), None).is_err());
+        assert!(actor(Role::CityAdmin, Some("4401"), None).is_err());
+        assert_eq!(
+            actor(Role::Learner, None, None).unwrap().scope(),
+            Scope::Nothing
+        );
+    }
+
+    #[test]
+    fn callers_are_keyed_by_issuer_and_subject() {
+        let a = Actor::new("a".into(), "x".into(), Role::Auditor, None, None).unwrap();
+        let b = Actor::new("b".into(), "x".into(), Role::Auditor, None, None).unwrap();
+        assert_ne!(a.key(), b.key());
+        assert_eq!(a.key().len(), 64);
+    }
 }

@@ -1,5 +1,5 @@
-//! City modules: reference data loaded from `fixtures/cities.json`, and the public registry of
-//! each city's institutions.
+//! City modules: reference data shipped in `fixtures/cities.json`, loaded at start and served
+//! from memory.
 pub mod dto;
 pub mod entity;
 pub mod repo;
@@ -7,9 +7,18 @@ mod routes;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
+use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub const TAG: &str = "cities";
+
+#[derive(OpenApi)]
+#[openapi(tags((name = "cities", description = "The 22 city modules: Guangdong's 21 prefecture-level cities and Hengqin. Public.")))]
+pub struct Doc;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(routes::list_cities).service(routes::get_city);
+}
 
 /// The city modules, read once at start: they change only with the fixtures.
 #[derive(Clone)]
@@ -34,18 +43,6 @@ impl Catalog {
 }
 
 const FIXTURE: &str = include_str!("../../fixtures/cities.json");
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(
-        utoipa_actix_web::scope::scope("/cities")
-            .service(routes::list_cities)
-            .service(routes::get_city)
-            .service(crate::institutions::routes::list_city_registry)
-            .route("", crate::http::allow("GET"))
-            .route("/{code}", crate::http::allow("GET"))
-            .route("/{code}/institutions", crate::http::allow("GET")),
-    );
-}
 
 /// Inserts or refreshes the city modules by code; safe to run at every start.
 pub async fn load_fixtures(db: &DatabaseConnection) -> Result<(), DbErr> {

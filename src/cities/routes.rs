@@ -1,11 +1,13 @@
 //! City module endpoints (public).
-use actix_web::{get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
 
 use super::dto::{City, CityListQuery, CityPath};
+use crate::auth::Public;
+use crate::context::Cx;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ValidQuery;
 use crate::http::responses::*;
-use crate::state::AppState;
 
 /// List city modules
 ///
@@ -15,12 +17,12 @@ use crate::state::AppState;
     (status = 200, description = "Every city module", body = Vec<City>),
     ReferenceErrors,
 ))]
-#[get("")]
+#[get("/cities")]
 pub async fn list_cities(
-    state: web::Data<AppState>,
+    cx: Cx<Public>,
     _query: ValidQuery<CityListQuery>,
-) -> AppResult<web::Json<Vec<City>>> {
-    Ok(web::Json(state.cities.all().to_vec()))
+) -> AppResult<HttpResponse> {
+    Ok(cx.reply(StatusCode::OK, &cx.svc.cities.all()))
 }
 
 /// Get a city module
@@ -31,11 +33,12 @@ pub async fn list_cities(
     (status = 404, response = NotFound),
     ReferenceErrors,
 ))]
-#[get("/{code}")]
-pub async fn get_city(
-    state: web::Data<AppState>,
-    path: web::Path<CityPath>,
-) -> AppResult<web::Json<City>> {
-    let city = state.cities.get(&path.code).ok_or(AppError::NotFound)?;
-    Ok(web::Json(city.clone()))
+#[get("/cities/{code}")]
+pub async fn get_city(cx: Cx<Public>, path: web::Path<CityPath>) -> AppResult<HttpResponse> {
+    let city = cx
+        .svc
+        .cities
+        .get(&path.code)
+        .ok_or_else(AppError::not_found)?;
+    Ok(cx.reply(StatusCode::OK, city))
 }

@@ -59,3 +59,19 @@ pub async fn holder<C: ConnectionTrait>(db: &C, name: &str) -> Result<Option<Str
         None => Ok(None),
     }
 }
+
+/// When the lease `name` runs out, if anyone ever took it.
+pub async fn expires_at<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, DbErr> {
+    let select = Query::select()
+        .column(Alias::new("expires_at"))
+        .from(Alias::new("leases"))
+        .and_where(Expr::col(Alias::new("name")).eq(name))
+        .to_owned();
+    match db.query_one(&select).await? {
+        Some(row) => Ok(Some(row.try_get("", "expires_at")?)),
+        None => Ok(None),
+    }
+}

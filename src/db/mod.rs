@@ -1,4 +1,9 @@
-//! Database connection (SQLite in WAL mode or PostgreSQL), migrations and fixtures.
+//! Database connection (SQLite in WAL mode or PostgreSQL), migrations, write transactions,
+//! unique constraints, keyset paging and leases.
+pub mod constraint;
+pub mod lease;
+pub mod page;
+
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
@@ -10,26 +15,24 @@ use sea_orm::{
 
 use crate::config::Settings;
 
-/// Opens the request pool; creates the data dir for an embedded SQLite database.
-pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    open(settings, settings.database.max_connections).await
-}
-
-/// A small pool for background tasks (audit writer, sealer).
-pub async fn connect_background(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    open(settings, 3).await
-}
-
-async fn open(settings: &Settings, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// Opens a pool of up to `max_connections`; creates the data dir for an embedded SQLite file.
+/// A `lazy` pool connects on first use (the per-worker pools of the server).
+pub async fn open(
+    settings: &Settings,
+    max_connections: u32,
+    lazy: bool,
+) -> Result<DatabaseConnection, DbErr> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| DbErr::Custom(format!("creating {}: {e}", settings.data_dir.display())))?;
     }
+    crate::crypto::install_tls_provider();
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
-        .min_connections(1)
+        .min_connections(if lazy { 0 } else { 1 })
+        .connect_lazy(lazy)
         .connect_timeout(Duration::from_secs(settings.database.connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(settings.database.connect_timeout_secs))
         .sqlx_logging(false)
@@ -42,10 +45,14 @@ async fn open(settings: &Settings, max_connections: u32) -> Result<DatabaseConne
     Database::connect(options).await
 }
 
-/// Applies every pending migration and loads the fixtures.
+/// The pool of the main runtime: start-up, background jobs and the command line.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    open(settings, settings.database.max_connections, false).await
+}
+
+/// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await?;
-    crate::cities::load_fixtures(db).await
+    Migrator::up(db, None).await
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock up front
@@ -68,4 +75,3 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
 }
-pub mod lease;

@@ -1,21 +1,46 @@
 //! Optimistic concurrency: every versioned resource answers an `ETag`, and updates must send
-//! one back in `If-Match` (RFC 9110 §13.1.1).
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
-
+//! one back in `If-Match`, compared strongly (RFC 9110 §13.1.1: `W/"v3"` does not match).
 use std::sync::LazyLock;
 
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
 use regex_lite::Regex;
 
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 
-/// What the contract allows in `If-Match`: `*`, or a list of our tags.
-pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"v[0-9]+"([ \t]*,[ \t]*(W/)?"v[0-9]+")*)$"#;
+/// What RFC 9110 allows in `If-Match`: `*`, or a list of entity tags (visible ASCII only).
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#;
 static IF_MATCH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(IF_MATCH_PATTERN).expect("static pattern"));
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(W/)?"[!#-~]*""#).expect("static pattern"));
 
 /// The ETag of version `v` of a resource.
 pub fn etag(version: i32) -> String {
     format!("\"v{version}\"")
+}
+
+/// A value together with the version it was read at.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: i32,
+}
+
+/// A versioned value serialises as the value; the version travels in the `ETag`.
+impl<T: serde::Serialize> serde::Serialize for Versioned<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl<T> Versioned<T> {
+    pub fn new(value: T, version: i32) -> Self {
+        Self { value, version }
+    }
+
+    pub fn etag(&self) -> String {
+        etag(self.version)
+    }
 }
 
 /// The raw `If-Match` header. It is evaluated only once the resource has been found
@@ -30,31 +55,39 @@ impl FromRequest for IfMatch {
         let raw = req
             .headers()
             .get(header::IF_MATCH)
-            .map(|v| v.to_str().unwrap_or("").to_owned());
+            .map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
         std::future::ready(Ok(IfMatch(raw)))
     }
 }
 
 impl IfMatch {
-    /// Passes when the header names the current version (or is `*`); 428 without the header,
-    /// 400 when it is not a list of our tags, 412 when no listed tag matches.
+    #[cfg(test)]
+    fn of(raw: Option<&str>) -> Self {
+        Self(raw.map(str::to_owned))
+    }
+
+    /// Passes when the header is `*` or names the current version by a strong tag; 428 without
+    /// the header, 400 when it is not a list of entity tags, 412 when no tag matches.
     pub fn check(&self, current_version: i32) -> Result<(), AppError> {
-        let raw = self.0.as_deref().ok_or(AppError::PreconditionRequired)?;
+        let raw = self
+            .0
+            .as_deref()
+            .ok_or_else(AppError::precondition_required)?;
         if !IF_MATCH.is_match(raw) {
-            return Err(AppError::Validation(vec![FieldError::new(
+            return Err(AppError::field(
                 "If-Match",
                 "format",
-                "must be * or a list of ETags this API gave out, like \"v3\"",
-            )]));
+                "must be * or a list of entity tags, like \"v3\"",
+            ));
+        }
+        if raw == "*" {
+            return Ok(());
         }
         let current = etag(current_version);
-        let matches = raw.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag == current || tag.strip_prefix("W/") == Some(current.as_str())
-        });
-        if matches {
+        if TAG.find_iter(raw).any(|tag| tag.as_str() == current) {
             Ok(())
         } else {
-            Err(AppError::PreconditionFailed)
+            Err(AppError::precondition_failed())
         }
     }
 }
@@ -62,41 +95,46 @@ impl IfMatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
 
-    fn header(raw: Option<&str>) -> IfMatch {
-        IfMatch(raw.map(str::to_owned))
+    fn code(raw: Option<&str>, version: i32) -> Option<Code> {
+        IfMatch::of(raw).check(version).err().map(|e| e.code())
     }
 
     #[test]
-    fn if_match_follows_rfc_9110() {
-        assert!(header(Some(&etag(3))).check(3).is_ok());
-        assert!(
-            header(Some("W/\"v3\"")).check(3).is_ok(),
-            "weak comparison of our strong tags"
-        );
-        assert!(
-            header(Some("\"v1\", \"v3\"")).check(3).is_ok(),
+    fn if_match_follows_rfc_9110_strong_comparison() {
+        assert_eq!(code(Some(&etag(3)), 3), None);
+        assert_eq!(
+            code(Some("\"v1\", \"v3\""), 3),
+            None,
             "a list matches if any tag does"
         );
-        assert!(
-            header(Some("*")).check(3).is_ok(),
+        assert_eq!(
+            code(Some("*"), 3),
+            None,
             "* matches any current representation"
         );
-        assert!(matches!(
-            header(None).check(3),
-            Err(AppError::PreconditionRequired)
-        ));
-        assert!(matches!(
-            header(Some("\"v2\"")).check(3),
-            Err(AppError::PreconditionFailed)
-        ));
-        assert!(matches!(
-            header(Some("")).check(3),
-            Err(AppError::Validation(_))
-        ));
-        assert!(matches!(
-            header(Some("\"abc\"")).check(3),
-            Err(AppError::Validation(_))
-        ));
+        assert_eq!(
+            code(Some("W/\"v3\""), 3),
+            Some(Code::EtagMismatch),
+            "weak tags never match"
+        );
+        assert_eq!(code(Some("W/\"v1\", \"v3\""), 3), None);
+        assert_eq!(code(None, 3), Some(Code::IfMatchRequired));
+        assert_eq!(code(Some("\"v2\""), 3), Some(Code::EtagMismatch));
+        assert_eq!(
+            code(Some("\"abc\""), 3),
+            Some(Code::EtagMismatch),
+            "any well-formed tag is 412"
+        );
+        assert_eq!(code(Some("\"\""), 3), Some(Code::EtagMismatch));
+        assert_eq!(code(Some(""), 3), Some(Code::ValidationFailed));
+        assert_eq!(
+            code(Some("v3"), 3),
+            Some(Code::ValidationFailed),
+            "a tag is quoted"
+        );
+        assert_eq!(code(Some("\"v3\" \"v4\""), 3), Some(Code::ValidationFailed));
+        assert_eq!(code(Some("\u{0}"), 3), Some(Code::ValidationFailed));
     }
 }

@@ -1,15 +1,18 @@
 //! Keyset cursor pagination: `limit` and an opaque `cursor` in, `{items, next_cursor}` and a
-//! `Link: rel="next"` header out.
-use actix_web::{HttpRequest, HttpResponse, http::header};
+//! `Link: rel="next"` header out. A cursor is checked like any other input once decoded.
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponseBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
+/// The longest cursor any list gives out.
+pub const MAX_CURSOR: usize = 400;
 
 /// One page of a list.
 #[derive(Debug, Serialize)]
@@ -18,7 +21,7 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Declares the documented schema of a page of `$item` (what [`Page`] serializes to), so that
+/// Declares the documented schema of a page of `$item` (what [`Page`] serialises to), so that
 /// generated clients see the item type by reference.
 macro_rules! page_schema {
     ($name:ident, $item:ty) => {
@@ -36,9 +39,139 @@ macro_rules! page_schema {
 }
 pub(crate) use page_schema;
 
+/// A page size, 1–200 (50 when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Limit(u64);
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self(DEFAULT_LIMIT)
+    }
+}
+
+impl Limit {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    pub fn of(limit: Option<Limit>) -> u64 {
+        limit.unwrap_or_default().0
+    }
+}
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u64::deserialize(d)?;
+        if (1..=MAX_LIMIT).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err(serde::de::Error::custom(crate::domain::Invalid::new(
+                "range",
+                "must be 1 to 200",
+            )))
+        }
+    }
+}
+
+impl utoipa::PartialSchema for Limit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(MAX_LIMIT as i64))
+            .default(Some(DEFAULT_LIMIT.into()))
+            .description(Some("Page size, 1–200 (default 50)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Limit {}
+
+/// The `next_cursor` of the previous page: opaque, base64url.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Cursor(String);
+
+impl<'de> Deserialize<'de> for Cursor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let ok = !raw.is_empty()
+            && raw.len() <= MAX_CURSOR
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(raw))
+        } else {
+            Err(serde::de::Error::custom(crate::domain::Invalid::new(
+                "format",
+                "not a cursor this list gave out",
+            )))
+        }
+    }
+}
+
+impl utoipa::PartialSchema for Cursor {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_CURSOR))
+            .pattern(Some("^[A-Za-z0-9_-]+$"))
+            .description(Some(
+                "The `next_cursor` of the previous page (opaque, base64url)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Cursor {}
+
+/// A keyset position a list can resume from; checked after decoding like any other input.
+pub trait CursorKey: Serialize + DeserializeOwned {
+    /// Refuses a decoded key whose parts the list could never have given out.
+    fn check(&self) -> Result<(), crate::domain::Invalid> {
+        Ok(())
+    }
+}
+
+impl CursorKey for uuid::Uuid {}
+impl CursorKey for i64 {}
+
+fn bad_cursor() -> AppError {
+    AppError::field("cursor", "format", "not a cursor this list gave out")
+}
+
+impl Cursor {
+    pub fn encode<K: CursorKey>(key: &K) -> String {
+        B64.encode(serde_json::to_vec(key).unwrap_or_default())
+    }
+
+    /// The key inside: base64url of JSON, no U+0000 anywhere in it, and within its bounds.
+    pub fn decode<K: CursorKey>(&self) -> Result<K, AppError> {
+        let raw = B64.decode(&self.0).map_err(|_| bad_cursor())?;
+        let value: serde_json::Value = serde_json::from_slice(&raw).map_err(|_| bad_cursor())?;
+        if super::extract::has_nul(&value) {
+            return Err(bad_cursor());
+        }
+        let key: K = serde_json::from_value(value).map_err(|_| bad_cursor())?;
+        key.check()
+            .map_err(|e| AppError::field("cursor", "format", e.message))?;
+        Ok(key)
+    }
+
+    /// The decoded key of an optional cursor.
+    pub fn key<K: CursorKey>(cursor: &Option<Cursor>) -> Result<Option<K>, AppError> {
+        cursor.as_ref().map(Cursor::decode).transpose()
+    }
+}
+
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
-    pub fn from_rows<R, K: Serialize>(
+    pub fn from_rows<R, K: CursorKey>(
         mut rows: Vec<R>,
         limit: u64,
         key: impl Fn(&R) -> K,
@@ -47,7 +180,7 @@ impl<T> Page<T> {
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = if more {
-            rows.last().map(|r| encode_cursor(&key(r)))
+            rows.last().map(|r| Cursor::encode(&key(r)))
         } else {
             None
         };
@@ -57,87 +190,56 @@ impl<T> Page<T> {
         }
     }
 
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
             next_cursor: self.next_cursor,
-        }
-    }
-}
-
-pub fn encode_cursor<K: Serialize>(key: &K) -> String {
-    B64.encode(serde_json::to_vec(key).unwrap_or_default())
-}
-
-pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
-    B64.decode(cursor)
-        .ok()
-        .and_then(|raw| serde_json::from_slice(&raw).ok())
-        .ok_or_else(|| AppError::field("cursor", "format", "not a cursor this list gave out"))
-}
-
-/// 200 with the page as JSON and, when there is a next page, its `Link`.
-pub fn respond<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResponse {
-    let mut res = HttpResponse::Ok();
-    if let Some(cursor) = &page.next_cursor {
-        let mut pairs: Vec<(String, String)> = url_pairs(req.query_string());
-        pairs.retain(|(k, _)| k != "cursor");
-        pairs.push(("cursor".into(), cursor.clone()));
-        let query = serde_urlencoded_pairs(&pairs);
-        res.insert_header((
-            header::LINK,
-            format!("<{}?{}>; rel=\"next\"", req.path(), query),
-        ));
-    }
-    res.json(page)
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    actix_web::web::Query::<Vec<(String, String)>>::from_query(query)
-        .map(|q| q.into_inner())
-        .unwrap_or_default()
-}
-
-fn serde_urlencoded_pairs(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
         })
-        .collect()
+    }
+}
+
+/// Adds `Link: <…>; rel="next"` for the next page, when there is one.
+pub fn link_next(res: &mut HttpResponseBuilder, req: &HttpRequest, next_cursor: Option<&str>) {
+    let Some(cursor) = next_cursor else { return };
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .filter(|(k, _)| k != "cursor")
+        .collect();
+    pairs.push(("cursor".into(), cursor.to_owned()));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    res.insert_header((
+        header::LINK,
+        format!("<{}?{}>; rel=\"next\"", req.path(), query),
+    ));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Key(String, i32);
+    impl CursorKey for Key {}
+
     #[test]
-    fn a_cursor_round_trips_and_garbage_is_rejected() {
-        let c = encode_cursor(&("2026-01-01T00:00:00Z", "名称", 7));
-        let back: (String, String, i32) = decode_cursor(&c).unwrap();
-        assert_eq!(back, ("2026-01-01T00:00:00Z".into(), "名称".into(), 7));
-        assert!(decode_cursor::<(String, i32)>("!!not-base64!!").is_err());
+    fn a_cursor_round_trips_and_garbage_or_nul_is_rejected() {
+        let c = Cursor(Cursor::encode(&Key("名称".into(), 7)));
+        assert_eq!(c.decode::<Key>().unwrap(), Key("名称".into(), 7));
+        assert!(Cursor("!!".into()).decode::<Key>().is_err());
+        let nul = Cursor(Cursor::encode(&Key("a\0b".into(), 1)));
+        let e = nul.decode::<Key>().unwrap_err();
+        assert_eq!(e.errors()[0].field, "cursor");
     }
 
     #[test]
     fn one_row_beyond_the_limit_yields_a_cursor() {
-        let page: Page<i32> = Page::from_rows(vec![1, 2, 3], 2, |r| *r, |r| r);
+        let page: Page<i64> = Page::from_rows(vec![1i64, 2, 3], 2, |r| *r, |r| r);
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(
-            decode_cursor::<i32>(page.next_cursor.as_deref().unwrap()).unwrap(),
-            2
-        );
-        let last: Page<i32> = Page::from_rows(vec![1, 2], 2, |r| *r, |r| r);
+        let next = Cursor(page.next_cursor.unwrap());
+        assert_eq!(next.decode::<i64>().unwrap(), 2);
+        let last: Page<i64> = Page::from_rows(vec![1i64, 2], 2, |r| *r, |r| r);
         assert!(last.next_cursor.is_none());
     }
 }

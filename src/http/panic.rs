@@ -17,7 +17,7 @@ pub async fn catch(
         Ok(res) => res.map(ServiceResponse::map_into_boxed_body),
         Err(_) => {
             tracing::error!("handler panicked");
-            Err(AppError::internal(std::io::Error::other("handler panicked")).into())
+            Err(AppError::bug("handler panicked").into())
         }
     }
 }

@@ -3,26 +3,28 @@ use serde_json::json;
 use utoipa::openapi::schema::{Ref, Type};
 use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder, header::HeaderBuilder};
 
+use crate::error::Code;
+
 macro_rules! problem_response {
-    ($name:ident, $status:expr, $code:expr, $description:expr, $detail:expr $(, $header:expr)?) => {
+    ($name:ident, $code:expr, $description:expr, $detail:expr $(, $header:expr)?) => {
         #[doc = $description]
         pub struct $name;
 
         impl<'s> utoipa::ToResponse<'s> for $name {
             fn response() -> (&'s str, RefOr<Response>) {
-                (stringify!($name), problem($status, $code, $description, $detail, &[$($header)?]))
+                (stringify!($name), problem($code, $description, $detail, &[$($header)?]))
             }
         }
     };
 }
 
 fn problem(
-    status: u16,
-    code: &str,
+    code: Code,
     description: &str,
     detail: &str,
     headers: &[(&str, &str)],
 ) -> RefOr<Response> {
+    let (status, code) = (code.status(), code.as_str());
     let errors = if code == "validation_failed" {
         json!([{"field": "sort", "rule": "unknown_parameter", "message": "unknown field `sort`, expected `limit` or `cursor`"}])
     } else {
@@ -47,7 +49,9 @@ fn problem(
         builder = builder.header(
             *name,
             HeaderBuilder::new()
-                .schema(Some(utoipa::openapi::schema::Object::with_type(Type::String)))
+                .schema(Some(utoipa::openapi::schema::Object::with_type(
+                    Type::String,
+                )))
                 .description(Some(*text))
                 .build(),
         );
@@ -57,95 +61,88 @@ fn problem(
 
 problem_response!(
     BadRequest,
-    400,
-    "validation_failed",
+    Code::ValidationFailed,
     "The request is invalid: a field breaks a rule, the JSON is malformed, or a query parameter is unknown",
     "sort: unknown field `sort`, expected `limit` or `cursor`"
 );
 problem_response!(
     Unauthorized,
-    401,
-    "token_expired",
+    Code::TokenExpired,
     "No valid bearer token: missing, malformed, expired, not yet valid, wrong issuer or audience, bad signature, unknown key",
     "ExpiredSignature",
     ("WWW-Authenticate", "Always `Bearer`")
 );
 problem_response!(
     Forbidden,
-    403,
-    "role_not_allowed",
+    Code::RoleNotAllowed,
     "The caller's role may not perform this operation",
     "the learner role may not do this"
 );
 problem_response!(
     NotFound,
-    404,
-    "not_found",
+    Code::NotFound,
     "No such resource within the caller's scope (another tenant's objects also answer 404)",
     "not found"
 );
 problem_response!(
     Conflict,
-    409,
-    "illegal_transition",
+    Code::IllegalTransition,
     "The request conflicts with the resource's current state",
     "an exited institution cannot become registered"
 );
 problem_response!(
+    RequestTimeout,
+    Code::RequestTimeout,
+    "The request body did not arrive within the configured time",
+    "the request body did not arrive in time"
+);
+problem_response!(
     PreconditionFailed,
-    412,
-    "etag_mismatch",
+    Code::EtagMismatch,
     "The If-Match header does not match the resource's current ETag",
     "the resource has changed since it was read"
 );
 problem_response!(
     PayloadTooLarge,
-    413,
-    "payload_too_large",
+    Code::PayloadTooLarge,
     "The request body exceeds the size limit",
     "the request body is larger than 262144 bytes"
 );
 problem_response!(
     UnsupportedMediaType,
-    415,
-    "unsupported_media_type",
+    Code::UnsupportedMediaType,
     "The request body is not application/json",
     "the request body must be application/json"
 );
 problem_response!(
     IdempotencyMismatch,
-    422,
-    "idempotency_key_reused",
+    Code::IdempotencyKeyReused,
     "The Idempotency-Key was already used with a different request body",
     "this Idempotency-Key was used with a different request"
 );
 problem_response!(
     PreconditionRequired,
-    428,
-    "if_match_required",
+    Code::IfMatchRequired,
     "The update needs an If-Match header carrying the resource's ETag",
     "this update needs an If-Match header with the resource's ETag"
 );
 problem_response!(
     TooManyRequests,
-    429,
-    "rate_limited",
-    "The caller exceeded its rate limit",
+    Code::RateLimited,
+    "The caller exceeded its rate limit, or its client address has too many connections open",
     "too many requests",
     ("Retry-After", "Seconds to wait before retrying")
 );
 problem_response!(
     InternalError,
-    500,
-    "internal_error",
+    Code::InternalError,
     "An unexpected error; the body names no internals",
     "internal error"
 );
 problem_response!(
     ServiceUnavailable,
-    503,
-    "service_unavailable",
-    "The database is unreachable; retry later",
+    Code::ServiceUnavailable,
+    "The database is unreachable or the server is stopping; retry later",
     "the database is unavailable",
     ("Retry-After", "Seconds to wait before retrying")
 );
@@ -200,5 +197,9 @@ response_set!(
 response_set!(
     BodyErrors,
     "What an operation with a JSON body can answer about the body itself.",
-    [(413, PayloadTooLarge), (415, UnsupportedMediaType)]
+    [
+        (408, RequestTimeout),
+        (413, PayloadTooLarge),
+        (415, UnsupportedMediaType)
+    ]
 );

@@ -7,11 +7,21 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::dto::RegistryKey;
 use super::entity::{institution, status_change};
 use super::status::InstitutionStatus;
 use crate::auth::Scope;
+use crate::db::constraint::Unique;
+use crate::db::page::{self, Direction};
 
 use institution::{Column, Entity};
+
+/// One institution per credit code.
+pub const CREDIT_CODE: Unique = Unique {
+    name: "institutions_credit_code_key",
+    table: "institutions",
+    columns: &["credit_code"],
+};
 
 /// The condition that limits rows to `scope`; `None` when the scope sees nothing.
 fn scoped(scope: &Scope) -> Option<Condition> {
@@ -34,6 +44,17 @@ pub async fn find<C: ConnectionTrait>(
     Entity::find_by_id(id).filter(cond).one(db).await
 }
 
+/// The city of an institution whatever the caller's scope: only for the audit record of a
+/// request that could not reach it.
+pub async fn city_of<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<String>, DbErr> {
+    Entity::find_by_id(id)
+        .select_only()
+        .column(Column::CityCode)
+        .into_tuple()
+        .one(db)
+        .await
+}
+
 /// Rows in id (creation) order after `after`, `limit + 1` of them.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
@@ -50,21 +71,18 @@ pub async fn list<C: ConnectionTrait>(
         cond = cond.add(Column::CityCode.eq(city));
     }
     if let Some(status) = status {
-        cond = cond.add(Column::Status.eq(status.as_str()));
+        cond = cond.add(Column::Status.eq(status));
     }
-    if let Some(after) = after {
-        cond = cond.add(Column::Id.gt(after));
-    }
-    Entity::find()
-        .filter(cond)
-        .order_by_asc(Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await
+    page::after(
+        db,
+        Entity::find().filter(cond),
+        Column::Id,
+        after,
+        limit,
+        Direction::Ascending,
+    )
+    .await
 }
-
-/// The registry key of a row: registration time, then name, then id.
-pub type RegistryKey = (DateTime<Utc>, String, Uuid);
 
 /// What the public registry shows of a row. No personal or internal column is read.
 pub struct RegistryRow {
@@ -107,8 +125,8 @@ pub async fn registry<C: ConnectionTrait>(
 ) -> Result<Vec<RegistryRow>, DbErr> {
     let mut cond = Condition::all()
         .add(Column::CityCode.eq(city))
-        .add(Column::Status.eq(InstitutionStatus::Registered.as_str()));
-    if let Some((at, name, id)) = after {
+        .add(Column::Status.eq(InstitutionStatus::Registered));
+    if let Some(RegistryKey(at, name, id)) = after {
         // A row-value comparison, which both databases answer with one range scan of the index.
         let key = Expr::tuple([
             Expr::col(Column::RegisteredAt),
@@ -188,8 +206,8 @@ pub async fn update_if_version<C: ConnectionTrait>(
 pub async fn insert_status_change<C: ConnectionTrait>(
     db: &C,
     row: status_change::ActiveModel,
-) -> Result<(), DbErr> {
-    row.insert(db).await.map(|_| ())
+) -> Result<status_change::Model, DbErr> {
+    row.insert(db).await
 }
 
 /// Status changes of one institution in time order after `after`, `limit + 1` of them.
@@ -199,14 +217,14 @@ pub async fn status_changes<C: ConnectionTrait>(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<status_change::Model>, DbErr> {
-    let mut query = status_change::Entity::find()
-        .filter(status_change::Column::InstitutionId.eq(institution_id));
-    if let Some(after) = after {
-        query = query.filter(status_change::Column::Id.gt(after));
-    }
-    query
-        .order_by_asc(status_change::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await
+    page::after(
+        db,
+        status_change::Entity::find()
+            .filter(status_change::Column::InstitutionId.eq(institution_id)),
+        status_change::Column::Id,
+        after,
+        limit,
+        Direction::Ascending,
+    )
+    .await
 }

@@ -1,41 +1,21 @@
 //! Institution endpoints and the public registry.
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::*;
-use super::service::{self, Created, Ctx, Tagged};
-use crate::audit::AuditContext;
-use crate::auth::{Actor, Allowed};
-use crate::cities::dto::CityPath;
+use super::service::{self, Editors, Readers, Regulators};
+use crate::auth::Public;
+use crate::context::Cx;
 use crate::error::AppResult;
 use crate::http::etag::IfMatch;
 use crate::http::extract::{ValidJson, ValidQuery};
 use crate::http::idempotency::{IdempotencyHeader, IdempotencyKey};
-use crate::http::pagination;
 use crate::http::responses::*;
-use crate::state::AppState;
-
-fn ctx<'a>(state: &'a AppState, actor: &'a Actor, audit: &'a AuditContext) -> Ctx<'a> {
-    Ctx {
-        db: &state.db,
-        cities: &state.cities,
-        cipher: &state.cipher,
-        actor,
-        audit,
-    }
-}
-
-fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, tagged.etag))
-        .json(tagged.institution)
-}
 
 /// Create an institution
 ///
 /// A city admin files an institution in its own city (a province admin in any city). It starts
 /// as `applied`. Send an `Idempotency-Key` to make retries safe: the same key and body answer
-/// the first response again (with `Idempotent-Replayed: true`) and create nothing.
+/// the institution as it is now (with `Idempotent-Replayed: true`) and create nothing.
 #[utoipa::path(
     tag = super::TAG,
     request_body = InstitutionCreate,
@@ -62,32 +42,14 @@ fn with_etag(status: actix_web::http::StatusCode, tagged: Tagged) -> HttpRespons
         BodyErrors,
     )
 )]
-#[post("")]
+#[post("/institutions")]
 pub async fn create_institution(
-    state: web::Data<AppState>,
-    actor: Allowed<service::Regulators>,
-    audit: AuditContext,
+    cx: Cx<Regulators>,
     key: IdempotencyKey,
     body: ValidJson<InstitutionCreate>,
 ) -> AppResult<HttpResponse> {
-    let created = service::create(&ctx(&state, &actor.0, &audit), key.0.as_deref(), body.0).await?;
-    Ok(match created {
-        Created::New(tagged) => {
-            let location = format!("/api/v1/institutions/{}", tagged.institution.id);
-            HttpResponse::Created()
-                .insert_header((header::LOCATION, location))
-                .insert_header((header::ETAG, tagged.etag))
-                .json(tagged.institution)
-        }
-        Created::Replayed(stored) => {
-            let mut res = HttpResponse::Created();
-            if let Some(location) = stored.location {
-                res.insert_header((header::LOCATION, location));
-            }
-            res.insert_header(("Idempotent-Replayed", "true"))
-                .json(stored.body)
-        }
-    })
+    let (created, location) = service::create(&cx, &key, body.0).await?;
+    Ok(cx.created(&created, location))
 }
 
 /// List institutions
@@ -104,16 +66,13 @@ pub async fn create_institution(
         SignedInErrors,
     )
 )]
-#[get("")]
+#[get("/institutions")]
 pub async fn list_institutions(
-    state: web::Data<AppState>,
-    actor: Allowed<service::Readers>,
-    audit: AuditContext,
-    req: HttpRequest,
+    cx: Cx<Readers>,
     query: ValidQuery<InstitutionListQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::list(&ctx(&state, &actor.0, &audit), &query.0).await?;
-    Ok(pagination::respond(&req, page))
+    let page = service::list(&cx, &query.0).await?;
+    Ok(cx.page(&page))
 }
 
 /// Get an institution
@@ -131,25 +90,24 @@ pub async fn list_institutions(
         SignedInErrors,
     )
 )]
-#[get("/{id}")]
+#[get("/institutions/{id}")]
 pub async fn get_institution(
-    state: web::Data<AppState>,
-    actor: Allowed<service::Readers>,
-    audit: AuditContext,
+    cx: Cx<Readers>,
     path: web::Path<InstitutionPath>,
 ) -> AppResult<HttpResponse> {
-    let tagged = service::get(&ctx(&state, &actor.0, &audit), path.id).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
+    let institution = service::get(&cx, path.id).await?;
+    Ok(cx.ok_versioned(&institution))
 }
 
 /// Update an institution's profile
 ///
 /// Changes the fields sent. `If-Match` with the current `ETag` is required: without it the
-/// answer is 428, with a stale one 412. City admins of its city, province admins and the
-/// institution's own admins may edit; an exited institution cannot be edited (409).
+/// answer is 428, with any other entity tag 412 (tags compare strongly: `W/"v3"` never
+/// matches). City admins of its city, province admins and the institution's own admins may
+/// edit; an exited institution cannot be edited (409).
 #[utoipa::path(
     tag = super::TAG,
-    params(InstitutionPath, ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"v[0-9]+"([ \t]*,[ \t]*(W/)?"v[0-9]+")*)$"#,
+    params(InstitutionPath, ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#,
         description = "The ETag from the last read (or `*` to overwrite whatever is current)")),
     request_body = InstitutionUpdate,
     security(("bearer" = [])),
@@ -164,18 +122,15 @@ pub async fn get_institution(
         BodyErrors,
     )
 )]
-#[patch("/{id}")]
+#[patch("/institutions/{id}")]
 pub async fn update_institution(
-    state: web::Data<AppState>,
-    actor: Allowed<service::Editors>,
-    audit: AuditContext,
+    cx: Cx<Editors>,
     path: web::Path<InstitutionPath>,
     if_match: IfMatch,
     body: ValidJson<InstitutionUpdate>,
 ) -> AppResult<HttpResponse> {
-    let tagged =
-        service::update(&ctx(&state, &actor.0, &audit), path.id, &if_match, body.0).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
+    let institution = service::update(&cx, path.id, &if_match, body.0).await?;
+    Ok(cx.ok_versioned(&institution))
 }
 
 /// Change an institution's status
@@ -197,16 +152,14 @@ pub async fn update_institution(
         BodyErrors,
     )
 )]
-#[post("/{id}/status")]
+#[post("/institutions/{id}/status")]
 pub async fn change_institution_status(
-    state: web::Data<AppState>,
-    actor: Allowed<service::Regulators>,
-    audit: AuditContext,
+    cx: Cx<Regulators>,
     path: web::Path<InstitutionPath>,
     body: ValidJson<StatusChangeRequest>,
 ) -> AppResult<HttpResponse> {
-    let tagged = service::change_status(&ctx(&state, &actor.0, &audit), path.id, body.0).await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, tagged))
+    let institution = service::change_status(&cx, path.id, body.0).await?;
+    Ok(cx.ok_versioned(&institution))
 }
 
 /// List an institution's status changes
@@ -223,17 +176,14 @@ pub async fn change_institution_status(
         SignedInErrors,
     )
 )]
-#[get("/{id}/status-changes")]
+#[get("/institutions/{id}/status-changes")]
 pub async fn list_institution_status_changes(
-    state: web::Data<AppState>,
-    actor: Allowed<service::Readers>,
-    audit: AuditContext,
-    req: HttpRequest,
+    cx: Cx<Readers>,
     path: web::Path<InstitutionPath>,
     query: ValidQuery<StatusChangeQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::status_history(&ctx(&state, &actor.0, &audit), path.id, &query.0).await?;
-    Ok(pagination::respond(&req, page))
+    let page = service::status_history(&cx, path.id, &query.0).await?;
+    Ok(cx.page(&page))
 }
 
 /// The public registry of a city
@@ -243,7 +193,7 @@ pub async fn list_institution_status_changes(
 /// and this is the registry's only address. No token needed.
 #[utoipa::path(
     tag = super::REGISTRY_TAG,
-    params(CityPath, RegistryQuery),
+    params(RegistryPath, RegistryQuery),
     security(()),
     responses(
         (status = 200, description = "A page of the registry", body = RegistryEntryPage,
@@ -252,13 +202,12 @@ pub async fn list_institution_status_changes(
         PublicErrors,
     )
 )]
-#[get("/{code}/institutions")]
+#[get("/cities/{code}/institutions")]
 pub async fn list_city_registry(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<CityPath>,
+    cx: Cx<Public>,
+    path: web::Path<RegistryPath>,
     query: ValidQuery<RegistryQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::registry(&state.db, &state.cities, &path.code, &query.0).await?;
-    Ok(pagination::respond(&req, page))
+    let page = service::registry(&cx, &path.code, &query.0).await?;
+    Ok(cx.page(&page))
 }

@@ -1,267 +1,233 @@
-//! Institution rules: who may do what, the lifecycle, and the transaction that writes the
-//! change together with its audit record.
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction};
+//! Institution rules: who may do what, the lifecycle, and what each write changes, emits and
+//! records (through the one write path of [`crate::context`]).
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
 
-use super::credit_code::CreditCode;
 use super::dto::*;
 use super::entity::{institution, status_change};
 use super::repo;
 use super::status::InstitutionStatus;
 use crate::audit::AuditContext;
-use crate::auth::{Actor, Role, Scope};
-use crate::cities::Catalog;
-use crate::crypto::{DataCipher, mask_phone};
+use crate::auth::{Actor, Policy, Public, Role, Scope};
+use crate::changes::Operation;
+use crate::context::{CreateSpec, Created, Cx, WriteTx};
+use crate::crypto::DataCipher;
 use crate::db;
-use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::http::etag::{IfMatch, etag};
-use crate::http::idempotency::{self, Stored};
-use crate::http::pagination::{Page, decode_cursor};
+use crate::domain::Phone;
+use crate::error::{AppError, AppResult, Code};
+use crate::http::etag::{IfMatch, Versioned};
+use crate::http::idempotency::IdempotencyKey;
+use crate::http::pagination::{Cursor, Limit, Page};
 
+/// The resource types of this module, in audit records and change events.
 pub const RESOURCE: &str = "institution";
+pub const STATUS_RESOURCE: &str = "institution_status_change";
 const CREATE_ROUTE: &str = "POST /api/v1/institutions";
-const READERS: &[Role] = &[
-    Role::ProvinceAdmin,
-    Role::CityAdmin,
-    Role::InstitutionAdmin,
-    Role::PlatformOperator,
-];
-const EDITORS: &[Role] = &[Role::ProvinceAdmin, Role::CityAdmin, Role::InstitutionAdmin];
-const REGULATORS: &[Role] = &[Role::ProvinceAdmin, Role::CityAdmin];
 
 crate::policy!(/// Who may read institutions.
-    Readers = READERS);
-crate::policy!(/// Who may edit an institution's profile.
-    Editors = EDITORS);
+    Readers = &[Role::ProvinceAdmin, Role::CityAdmin, Role::InstitutionAdmin, Role::PlatformOperator]);
+crate::policy!(/// Who may edit an institution's profile (and see its contact phone in full).
+    Editors = &[Role::ProvinceAdmin, Role::CityAdmin, Role::InstitutionAdmin]);
 crate::policy!(/// Who may create institutions and change their status.
-    Regulators = REGULATORS);
+    Regulators = &[Role::ProvinceAdmin, Role::CityAdmin]);
 
-/// What a service call needs to know about the request.
-pub struct Ctx<'a> {
-    pub db: &'a DatabaseConnection,
-    pub cities: &'a Catalog,
-    pub cipher: &'a DataCipher,
-    pub actor: &'a Actor,
-    pub audit: &'a AuditContext,
+/// An institution as `actor` sees it: the contact phone in full for editors only.
+fn to_dto(
+    cipher: &DataCipher,
+    in_full: bool,
+    m: institution::Model,
+) -> AppResult<Versioned<Institution>> {
+    let phone = cipher
+        .decrypt(&m.contact_phone_enc)
+        .map_err(AppError::bug)?;
+    let institution = Institution {
+        id: m.id,
+        name: m.name,
+        credit_code: m.credit_code,
+        city_code: m.city_code,
+        registered_address: m.registered_address,
+        office_address: m.office_address,
+        legal_representative: m.legal_representative,
+        contact_name: m.contact_name,
+        contact_phone: Phone::from_db(phone).shown(in_full),
+        business_term_end: m.business_term_end,
+        platform_url: m.platform_url,
+        introduction: m.introduction,
+        status: m.status,
+        registered_at: m.registered_at,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    };
+    Ok(Versioned::new(institution, m.version))
 }
 
-/// An institution with its current ETag.
-pub struct Tagged {
-    pub institution: Institution,
-    pub etag: String,
+fn in_full(actor: &Actor) -> bool {
+    actor.has_role(Editors::ROLES)
 }
 
-/// The outcome of a create call.
-pub enum Created {
-    New(Box<Tagged>),
-    Replayed(Stored),
-}
-
-impl Ctx<'_> {
-    fn to_dto(&self, m: institution::Model) -> AppResult<Institution> {
-        let phone = self
-            .cipher
-            .decrypt(&m.contact_phone_enc)
-            .map_err(|e| AppError::internal(std::io::Error::other(e)))?;
-        let contact_phone = if EDITORS.contains(&self.actor.role) {
-            phone
-        } else {
-            mask_phone(&phone)
-        };
-        let status = m
-            .status
-            .parse()
-            .map_err(|e: String| AppError::internal(std::io::Error::other(e)))?;
-        Ok(Institution {
-            id: m.id,
-            name: m.name,
-            credit_code: m.credit_code,
-            city_code: m.city_code,
-            registered_address: m.registered_address,
-            office_address: m.office_address,
-            legal_representative: m.legal_representative,
-            contact_name: m.contact_name,
-            contact_phone,
-            business_term_end: m.business_term_end,
-            platform_url: m.platform_url,
-            introduction: m.introduction,
-            status,
-            registered_at: m.registered_at,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-    }
-
-    fn tagged(&self, m: institution::Model) -> AppResult<Tagged> {
-        let etag = etag(m.version);
-        Ok(Tagged {
-            institution: self.to_dto(m)?,
-            etag,
-        })
-    }
-
-    fn encrypt(&self, plain: &str) -> AppResult<String> {
-        self.cipher
-            .encrypt(plain)
-            .map_err(|e| AppError::internal(std::io::Error::other(e)))
-    }
-
-    /// The caller's row, or 404 for a missing row and for another tenant's row alike.
-    async fn find<C: sea_orm::ConnectionTrait>(
-        &self,
-        db: &C,
-        id: Uuid,
-    ) -> AppResult<institution::Model> {
-        self.audit.set_resource(RESOURCE, id, None);
-        let row = repo::find(db, &self.actor.scope(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.audit.set_resource(RESOURCE, id, Some(&row.city_code));
-        Ok(row)
-    }
-
-    /// Writes the audit record of a successful write and commits.
-    async fn commit<B: serde::Serialize>(
-        &self,
-        txn: DatabaseTransaction,
-        status: u16,
-        body: &B,
-    ) -> AppResult<()> {
-        self.audit.record_in(&txn, self.actor, status, body).await?;
-        txn.commit().await?;
-        Ok(())
+fn to_status_change(m: status_change::Model) -> StatusChange {
+    StatusChange {
+        id: m.id,
+        institution_id: m.institution_id,
+        from_status: m.from_status,
+        to_status: m.to_status,
+        reason: m.reason,
+        actor_subject: m.actor_subject,
+        actor_role: m.actor_role,
+        occurred_at: m.occurred_at,
     }
 }
 
-fn status_record(
-    id: Uuid,
-    from: Option<InstitutionStatus>,
-    to: InstitutionStatus,
-    reason: &str,
+/// The caller's row, or 404 for a missing row and another tenant's row alike. Either way the
+/// audit record names the institution and its city, so its city bureau sees the attempt.
+async fn find<C: ConnectionTrait>(
+    db: &C,
+    audit: &AuditContext,
     actor: &Actor,
-) -> status_change::ActiveModel {
-    status_change::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        institution_id: Set(id),
-        from_status: Set(from.map(|s| s.as_str().to_owned())),
-        to_status: Set(to.as_str().to_owned()),
-        reason: Set(reason.to_owned()),
-        actor_subject: Set(actor.subject.clone()),
-        actor_role: Set(actor.role.as_str().to_owned()),
-        occurred_at: Set(db::now()),
+    id: Uuid,
+) -> AppResult<institution::Model> {
+    match repo::find(db, &actor.scope(), id).await? {
+        Some(row) => {
+            audit.set_resource(RESOURCE, id, Some(&row.city_code));
+            Ok(row)
+        }
+        None => {
+            let city = repo::city_of(db, id).await?;
+            audit.set_resource(RESOURCE, id, city.as_deref());
+            Err(AppError::not_found())
+        }
     }
+}
+
+/// One institution as the caller of any policy sees it.
+async fn load<P: Policy<Caller = Actor>>(
+    cx: &Cx<P>,
+    id: Uuid,
+) -> AppResult<Versioned<Institution>> {
+    let row = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    to_dto(&cx.svc.cipher, in_full(&cx.actor), row)
+}
+
+/// Records a lifecycle step, and emits it and the institution's new state.
+async fn record_step(
+    tx: &mut WriteTx<'_>,
+    cipher: &DataCipher,
+    row: institution::Model,
+    from: Option<InstitutionStatus>,
+    reason: &str,
+) -> AppResult<Versioned<Institution>> {
+    let step = repo::insert_status_change(
+        tx.conn(),
+        status_change::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            institution_id: Set(row.id),
+            from_status: Set(from),
+            to_status: Set(row.status),
+            reason: Set(reason.to_owned()),
+            actor_subject: Set(tx.actor().subject.clone()),
+            actor_role: Set(tx.actor().role.as_str().to_owned()),
+            occurred_at: Set(db::now()),
+        },
+    )
+    .await?;
+    let (id, version) = (row.id, row.version);
+    let shared = to_dto(cipher, true, row)?;
+    let operation = if from.is_none() {
+        Operation::Created
+    } else {
+        Operation::Updated
+    };
+    tx.changed(RESOURCE, id, operation, version, &shared.value)?;
+    tx.changed(
+        STATUS_RESOURCE,
+        step.id,
+        Operation::Created,
+        1,
+        &to_status_change(step),
+    )?;
+    Ok(shared)
 }
 
 pub async fn create(
-    cx: &Ctx<'_>,
-    key: Option<&str>,
+    cx: &Cx<Regulators>,
+    key: &IdempotencyKey,
     body: InstitutionCreate,
-) -> AppResult<Created> {
-    cx.actor.require(REGULATORS)?;
+) -> AppResult<(Created<Versioned<Institution>>, String)> {
     if let Scope::City(city) = cx.actor.scope()
-        && city != body.city_code
+        && city != body.city_code.as_str()
     {
-        return Err(AppError::Forbidden {
-            code: "city_out_of_scope",
-            detail: "a city admin registers institutions in its own city only".into(),
-        });
+        return Err(AppError::new(
+            Code::CityOutOfScope,
+            "a city admin registers institutions in its own city only",
+        ));
     }
     // Checked before the write lock is taken: a bad body must not hold up other writers.
-    if cx.cities.get(&body.city_code).is_none() {
+    if cx.svc.cities.get(&body.city_code).is_none() {
         return Err(AppError::field(
             "city_code",
             "unknown_city",
             "no city module has this code",
         ));
     }
-    let credit_code = CreditCode::parse(&body.credit_code)
-        .map_err(|e| AppError::field("credit_code", e.0, e.1))?
-        .to_string();
-    let claim = key.map(|key| idempotency::Claim::new(&cx.actor.subject, key, CREATE_ROUTE, &body));
-    let txn = db::begin_write(cx.db).await?;
-    if let Some(claim) = &claim
-        && let Some(stored) = idempotency::lookup(&txn, claim).await?
-    {
-        return Ok(Created::Replayed(stored));
-    }
-    let (id, now) = (Uuid::now_v7(), db::now());
-    let row = institution::ActiveModel {
-        id: Set(id),
-        name: Set(body.name.trim().to_owned()),
-        credit_code: Set(credit_code),
-        city_code: Set(body.city_code.clone()),
-        registered_address: Set(body.registered_address),
-        office_address: Set(body.office_address),
-        legal_representative: Set(body.legal_representative),
-        contact_name: Set(body.contact_name),
-        contact_phone_enc: Set(cx.encrypt(&body.contact_phone)?),
-        business_term_end: Set(body.business_term_end),
-        platform_url: Set(body.platform_url),
-        introduction: Set(body.introduction),
-        status: Set(InstitutionStatus::Applied.as_str().to_owned()),
-        version: Set(1),
-        registered_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let spec = CreateSpec {
+        resource_type: RESOURCE,
+        route: CREATE_ROUTE,
+        key,
+        body: &body,
     };
-    let model = match repo::insert(&txn, row).await {
-        Ok(model) => model,
-        Err(e) if is_unique_violation(&e) => {
-            // On PostgreSQL a concurrent retry with the same key waits on the first request's
-            // row and then collides with it: the first request's answer is the one to give.
-            drop(txn);
-            if let Some(claim) = &claim
-                && let Some(stored) = idempotency::lookup(cx.db, claim).await?
-            {
-                return Ok(Created::Replayed(stored));
-            }
-            return Err(AppError::Conflict {
-                code: "credit_code_taken",
-                detail: "an institution with this credit code exists".into(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    repo::insert_status_change(
-        &txn,
-        status_record(id, None, InstitutionStatus::Applied, "created", cx.actor),
-    )
-    .await?;
-    cx.audit.set_resource(RESOURCE, id, Some(&body.city_code));
-    let tagged = cx.tagged(model)?;
-    if let Some(claim) = &claim {
-        let location = format!("/api/v1/institutions/{id}");
-        let stored =
-            idempotency::store(&txn, claim, 201, &tagged.institution, Some(location)).await;
-        if let Err(e) = stored {
-            if !is_unique_violation(&e) {
-                return Err(e.into());
-            }
-            // A concurrent request with the same key won the race: answer as it did.
-            drop(txn);
-            return match idempotency::lookup(cx.db, claim).await? {
-                Some(stored) => Ok(Created::Replayed(stored)),
-                None => Err(AppError::Conflict {
-                    code: "idempotency_in_progress",
-                    detail: "retry the request".into(),
-                }),
+    let cipher = &cx.svc.cipher;
+    cx.create(
+        spec,
+        async |tx: &mut WriteTx<'_>| {
+            let (id, now) = (Uuid::now_v7(), db::now());
+            tx.touches(RESOURCE, id, Some(&body.city_code));
+            let row = institution::ActiveModel {
+                id: Set(id),
+                name: Set(body.name.to_string()),
+                credit_code: Set(body.credit_code.to_string()),
+                city_code: Set(body.city_code.to_string()),
+                registered_address: Set(body.registered_address.to_string()),
+                office_address: Set(body.office_address.to_string()),
+                legal_representative: Set(body.legal_representative.to_string()),
+                contact_name: Set(body.contact_name.to_string()),
+                contact_phone_enc: Set(cipher
+                    .encrypt(&body.contact_phone)
+                    .map_err(AppError::bug)?),
+                business_term_end: Set(body.business_term_end.map(|d| d.get())),
+                platform_url: Set(body.platform_url.to_string()),
+                introduction: Set(body.introduction.to_string()),
+                status: Set(InstitutionStatus::Applied),
+                version: Set(1),
+                registered_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
             };
-        }
-    }
-    cx.commit(txn, 201, &tagged.institution).await?;
-    Ok(Created::New(Box::new(tagged)))
+            let row = repo::insert(tx.conn(), row).await.map_err(|e| {
+                if repo::CREDIT_CODE.violated_by(&e) {
+                    AppError::new(
+                        Code::CreditCodeTaken,
+                        "an institution with this credit code exists",
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
+            let mut answer = record_step(tx, cipher, row, None, "created").await?;
+            answer.value.contact_phone = body.contact_phone.shown(in_full(tx.actor()));
+            Ok((id, answer))
+        },
+        async |id| load(cx, id).await,
+    )
+    .await
 }
 
-pub async fn get(cx: &Ctx<'_>, id: Uuid) -> AppResult<Tagged> {
-    cx.actor.require(READERS)?;
-    let row = cx.find(cx.db, id).await?;
-    cx.tagged(row)
+pub async fn get(cx: &Cx<Readers>, id: Uuid) -> AppResult<Versioned<Institution>> {
+    load(cx, id).await
 }
 
-pub async fn list(cx: &Ctx<'_>, q: &InstitutionListQuery) -> AppResult<Page<Institution>> {
-    cx.actor.require(READERS)?;
+pub async fn list(cx: &Cx<Readers>, q: &InstitutionListQuery) -> AppResult<Page<Institution>> {
     if let Some(city) = &q.city_code
-        && cx.cities.get(city).is_none()
+        && cx.svc.cities.get(city).is_none()
     {
         return Err(AppError::field(
             "city_code",
@@ -269,50 +235,41 @@ pub async fn list(cx: &Ctx<'_>, q: &InstitutionListQuery) -> AppResult<Page<Inst
             "no city module has this code",
         ));
     }
-    let after = q.cursor.as_deref().map(decode_cursor::<Uuid>).transpose()?;
-    let limit = page_limit(q.limit);
+    let limit = Limit::of(q.limit);
     let rows = repo::list(
-        cx.db,
+        cx.db.get_ref(),
         &cx.actor.scope(),
         q.city_code.as_deref(),
         q.status,
-        after,
+        Cursor::key(&q.cursor)?,
         limit,
     )
     .await?;
-    let page = Page::from_rows(rows, limit, |m| m.id, |m| m);
-    let items = page
-        .items
-        .into_iter()
-        .map(|m| cx.to_dto(m))
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        next_cursor: page.next_cursor,
-    })
+    let full = in_full(&cx.actor);
+    Page::from_rows(rows, limit, |m| m.id, |m| m)
+        .try_map(|m| to_dto(&cx.svc.cipher, full, m).map(|v| v.value))
 }
 
 pub async fn update(
-    cx: &Ctx<'_>,
+    cx: &Cx<Editors>,
     id: Uuid,
     if_match: &IfMatch,
     body: InstitutionUpdate,
-) -> AppResult<Tagged> {
-    cx.actor.require(EDITORS)?;
-    let txn = db::begin_write(cx.db).await?;
-    let current = cx.find(&txn, id).await?;
+) -> AppResult<Versioned<Institution>> {
+    let mut tx = cx.begin().await?;
+    let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
     if_match.check(current.version)?;
-    if current.status == InstitutionStatus::Exited.as_str() {
-        return Err(AppError::Conflict {
-            code: "institution_exited",
-            detail: "an exited institution cannot be edited".into(),
-        });
+    if current.status == InstitutionStatus::Exited {
+        return Err(AppError::new(
+            Code::InstitutionExited,
+            "an exited institution cannot be edited",
+        ));
     }
     let mut row = institution::ActiveModel::default();
     let mut changed = false;
     macro_rules! apply {
         ($($field:ident),*) => {$(
-            if let Some(v) = body.$field { row.$field = Set(v); changed = true; }
+            if let Some(v) = &body.$field { row.$field = Set(v.to_string()); changed = true; }
         )*};
     }
     apply!(
@@ -325,11 +282,11 @@ pub async fn update(
         introduction
     );
     if let Some(phone) = &body.contact_phone {
-        row.contact_phone_enc = Set(cx.encrypt(phone)?);
+        row.contact_phone_enc = Set(cx.svc.cipher.encrypt(phone).map_err(AppError::bug)?);
         changed = true;
     }
     if let Some(term) = body.business_term_end {
-        row.business_term_end = Set(term);
+        row.business_term_end = Set(term.map(|d| d.get()));
         changed = true;
     }
     if !changed {
@@ -341,35 +298,49 @@ pub async fn update(
     }
     row.version = Set(current.version + 1);
     row.updated_at = Set(db::now());
-    if !repo::update_if_version(&txn, id, row, current.version).await? {
-        return Err(AppError::PreconditionFailed);
+    if !repo::update_if_version(tx.conn(), id, row, current.version).await? {
+        return Err(AppError::precondition_failed());
     }
-    let updated = cx.find(&txn, id).await?;
-    let tagged = cx.tagged(updated)?;
-    cx.commit(txn, 200, &tagged.institution).await?;
-    Ok(tagged)
+    let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    let shared = to_dto(&cx.svc.cipher, true, updated)?;
+    tx.changed(
+        RESOURCE,
+        id,
+        Operation::Updated,
+        shared.version,
+        &shared.value,
+    )?;
+    let mut answer = shared;
+    answer.value.contact_phone = reshow(&answer.value.contact_phone, in_full(&cx.actor));
+    tx.commit(200, &answer.value).await?;
+    Ok(answer)
 }
 
-pub async fn change_status(cx: &Ctx<'_>, id: Uuid, body: StatusChangeRequest) -> AppResult<Tagged> {
-    cx.actor.require(REGULATORS)?;
-    let txn = db::begin_write(cx.db).await?;
-    let current = cx.find(&txn, id).await?;
-    let from: InstitutionStatus = current
-        .status
-        .parse()
-        .map_err(|e: String| AppError::internal(std::io::Error::other(e)))?;
+/// A phone shown in full, as a caller who may or may not see it in full sees it.
+fn reshow(phone: &crate::domain::ShownPhone, in_full: bool) -> crate::domain::ShownPhone {
+    Phone::from_db(phone.as_str().to_owned()).shown(in_full)
+}
+
+pub async fn change_status(
+    cx: &Cx<Regulators>,
+    id: Uuid,
+    body: StatusChangeRequest,
+) -> AppResult<Versioned<Institution>> {
+    let mut tx = cx.begin().await?;
+    let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    let from = current.status;
     if !from.can_become(body.status) {
-        return Err(AppError::Conflict {
-            code: "illegal_transition",
-            detail: format!(
+        return Err(AppError::new(
+            Code::IllegalTransition,
+            format!(
                 "an institution that is {from} cannot become {}",
                 body.status
             ),
-        });
+        ));
     }
     let now = db::now();
     let mut row = institution::ActiveModel {
-        status: Set(body.status.as_str().to_owned()),
+        status: Set(body.status),
         version: Set(current.version + 1),
         updated_at: Set(now),
         ..Default::default()
@@ -377,70 +348,46 @@ pub async fn change_status(cx: &Ctx<'_>, id: Uuid, body: StatusChangeRequest) ->
     if body.status == InstitutionStatus::Registered && current.registered_at.is_none() {
         row.registered_at = Set(Some(now));
     }
-    if !repo::update_if_version(&txn, id, row, current.version).await? {
-        return Err(AppError::Conflict {
-            code: "concurrent_change",
-            detail: "the institution changed meanwhile; retry".into(),
-        });
+    if !repo::update_if_version(tx.conn(), id, row, current.version).await? {
+        return Err(AppError::new(
+            Code::ConcurrentChange,
+            "the institution changed meanwhile; retry",
+        ));
     }
-    repo::insert_status_change(
-        &txn,
-        status_record(id, Some(from), body.status, body.reason.trim(), cx.actor),
-    )
-    .await?;
-    let updated = cx.find(&txn, id).await?;
-    let tagged = cx.tagged(updated)?;
-    cx.commit(txn, 200, &tagged.institution).await?;
-    Ok(tagged)
+    let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    let mut answer =
+        record_step(&mut tx, &cx.svc.cipher, updated, Some(from), &body.reason).await?;
+    answer.value.contact_phone = reshow(&answer.value.contact_phone, in_full(&cx.actor));
+    tx.commit(200, &answer.value).await?;
+    Ok(answer)
 }
 
 pub async fn status_history(
-    cx: &Ctx<'_>,
+    cx: &Cx<Readers>,
     id: Uuid,
     q: &StatusChangeQuery,
 ) -> AppResult<Page<StatusChange>> {
-    cx.actor.require(READERS)?;
-    cx.find(cx.db, id).await?;
-    let after = q.cursor.as_deref().map(decode_cursor::<Uuid>).transpose()?;
-    let limit = page_limit(q.limit);
-    let rows = repo::status_changes(cx.db, id, after, limit).await?;
-    Ok(Page::from_rows(
-        rows,
-        limit,
-        |m| m.id,
-        |m| StatusChange {
-            id: m.id,
-            from_status: m.from_status.and_then(|s| s.parse().ok()),
-            to_status: m.to_status.parse().unwrap_or(InstitutionStatus::Applied),
-            reason: m.reason,
-            actor_subject: m.actor_subject,
-            actor_role: m.actor_role,
-            occurred_at: m.occurred_at,
-        },
-    ))
+    find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    let limit = Limit::of(q.limit);
+    let rows = repo::status_changes(cx.db.get_ref(), id, Cursor::key(&q.cursor)?, limit).await?;
+    Ok(Page::from_rows(rows, limit, |m| m.id, to_status_change))
 }
 
 /// The public registry of one city: registered institutions, in registration order then name.
 pub async fn registry(
-    db: &DatabaseConnection,
-    cities: &Catalog,
+    cx: &Cx<Public>,
     city: &str,
     q: &RegistryQuery,
 ) -> AppResult<Page<RegistryEntry>> {
-    if cities.get(city).is_none() {
-        return Err(AppError::NotFound);
+    if cx.svc.cities.get(city).is_none() {
+        return Err(AppError::not_found());
     }
-    let after = q
-        .cursor
-        .as_deref()
-        .map(decode_cursor::<repo::RegistryKey>)
-        .transpose()?;
-    let limit = page_limit(q.limit);
-    let rows = repo::registry(db, city, after, limit).await?;
+    let limit = Limit::of(q.limit);
+    let rows = repo::registry(cx.db.get_ref(), city, Cursor::key(&q.cursor)?, limit).await?;
     Ok(Page::from_rows(
         rows,
         limit,
-        |r| (r.registered_at, r.name.clone(), r.id),
+        |r| RegistryKey(r.registered_at, r.name.clone(), r.id),
         |r| RegistryEntry {
             id: r.id,
             name: r.name,

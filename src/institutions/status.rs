@@ -1,21 +1,26 @@
-//! The institution lifecycle: applied → registered → suspended → exited.
-use std::fmt;
-use std::str::FromStr;
-
+//! The institution lifecycle: applied → registered ⇄ suspended → exited.
+use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Where an institution stands in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
 pub enum InstitutionStatus {
     /// Filed with the city bureau, not yet registered.
+    #[sea_orm(string_value = "applied")]
     Applied,
     /// Registered (登记): listed in the public registry.
+    #[sea_orm(string_value = "registered")]
     Registered,
     /// Suspended by the city bureau; may be registered again.
+    #[sea_orm(string_value = "suspended")]
     Suspended,
     /// Left the platform; final.
+    #[sea_orm(string_value = "exited")]
     Exited,
 }
 
@@ -44,24 +49,9 @@ impl InstitutionStatus {
     }
 }
 
-impl fmt::Display for InstitutionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for InstitutionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for InstitutionStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            Self::Applied,
-            Self::Registered,
-            Self::Suspended,
-            Self::Exited,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| format!("unknown institution status {s:?}"))
     }
 }
 

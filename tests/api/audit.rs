@@ -360,7 +360,7 @@ async fn two_servers_share_one_database_and_one_sealer() {
             max_seq, sealed,
             "{backend:?}: one contiguous chain, no double sealing"
         );
-        let verified = safetrain::audit::chain::verify(&conn, None, None)
+        let verified = safetrain::audit::verify::verify(&conn, None, None)
             .await
             .unwrap();
         assert!(
@@ -403,7 +403,7 @@ async fn queued_records_are_written_on_graceful_shutdown() {
 
 #[tokio::test]
 async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_180_days() {
-    use safetrain::audit::chain;
+    use safetrain::audit::{chain, seal, verify};
     use sea_orm::ActiveModelTrait;
     for backend in backends() {
         let db = TestDb::new(backend).await;
@@ -430,6 +430,7 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             request_id: uuid::Uuid::now_v7(),
             occurred_at: old,
             actor_subject: None,
+            actor_issuer: None,
             actor_role: None,
             actor_city: None,
             actor_institution: None,
@@ -458,18 +459,18 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
         app.create_institution(&institution_body("440100", 400, "保留"))
             .await;
         assert_eq!(
-            chain::purge(&conn, 180).await.unwrap(),
+            seal::purge(&conn, 180).await.unwrap(),
             0,
             "{backend:?}: unsealed records are never purged"
         );
-        while chain::seal_batch(&conn).await.unwrap() > 0 {}
+        while seal::seal_batch(&conn, 1000).await.unwrap() > 0 {}
         assert_eq!(
-            chain::purge(&conn, 180).await.unwrap(),
+            seal::purge(&conn, 180).await.unwrap(),
             1,
             "{backend:?}: the sealed record past retention goes"
         );
         assert_eq!(
-            chain::purge(&conn, 180).await.unwrap(),
+            seal::purge(&conn, 180).await.unwrap(),
             0,
             "recent records stay"
         );
@@ -487,7 +488,7 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             .await
             .unwrap();
         }
-        chain::purge(&conn, 180).await.unwrap();
+        seal::purge(&conn, 180).await.unwrap();
         assert_eq!(
             scalar(
                 &conn,
@@ -506,7 +507,7 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             1,
             "{backend:?}: a body in use stays"
         );
-        let report = chain::verify(&conn, None, None).await.unwrap();
+        let report = verify::verify(&conn, None, None).await.unwrap();
         assert!(
             report.ok,
             "{backend:?}: the chain still verifies from its new first record"

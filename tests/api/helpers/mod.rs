@@ -315,8 +315,7 @@ impl TestApp {
 
 /// A valid unified social credit code numbered `n` in city `city`.
 pub fn credit_code(city: &str, n: u32) -> String {
-    safetrain::institutions::credit_code::complete(&format!("91{city}{n:09}"))
-        .expect("17 characters")
+    safetrain::domain::credit_code::complete(&format!("91{city}{n:09}")).expect("17 characters")
 }
 
 /// A complete, valid create body.

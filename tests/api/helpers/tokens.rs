@@ -18,6 +18,7 @@ pub fn platform(
     let authenticator =
         safetrain::auth::Authenticator::from_settings(settings).expect("authenticator");
     let actor = safetrain::auth::Actor::new(
+        settings.auth.platform.issuer.clone(),
         sub.to_owned(),
         role.parse().expect("role"),
         city.map(str::to_owned),

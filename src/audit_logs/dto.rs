@@ -6,8 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::entity;
-use crate::http::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::audit::entity;
+use crate::domain::Timestamp;
+use crate::http::pagination::{Cursor, Limit};
 
 /// Who made an audited request.
 #[derive(Debug, Serialize, ToSchema)]
@@ -15,6 +16,9 @@ pub struct AuditActor {
     /// The token subject.
     #[schema(example = "gz-admin-01")]
     pub subject: String,
+    /// The token's issuer (null in records written before issuers were kept).
+    #[schema(required = true, example = "https://iam.gd.gov.cn")]
+    pub issuer: Option<String>,
     /// The caller's role.
     #[schema(example = "city_admin")]
     pub role: String,
@@ -54,6 +58,10 @@ pub struct AuditLog {
     /// The id of the resource touched, if any.
     #[schema(required = true, example = "01938a6e-8f1c-7c3a-9a55-5c1f0c1e2d3f")]
     pub resource_id: Option<String>,
+    /// The city module of the resource touched, if it belongs to one (also when the caller
+    /// could not reach it).
+    #[schema(required = true, example = "440100")]
+    pub resource_city: Option<String>,
     /// The HTTP status answered.
     #[schema(example = 201)]
     pub status: i32,
@@ -77,6 +85,7 @@ impl From<entity::Model> for AuditLog {
         let actor = match (m.actor_subject, m.actor_role) {
             (Some(subject), Some(role)) => Some(AuditActor {
                 subject,
+                issuer: m.actor_issuer,
                 role,
                 city: m.actor_city,
                 institution: m.actor_institution,
@@ -93,6 +102,7 @@ impl From<entity::Model> for AuditLog {
             route: m.route,
             resource_type: m.resource_type,
             resource_id: m.resource_id,
+            resource_city: m.resource_city,
             status: m.status,
             latency_ms: m.latency_us as f64 / 1000.0,
             request_body: parse(m.request_body),
@@ -107,10 +117,10 @@ impl From<entity::Model> for AuditLog {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditLogQuery {
-    /// Only records at or after this time (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Only records at or before this time (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
+    /// Only records at or after this time (RFC 3339, years 1900–9999).
+    pub from: Option<Timestamp>,
+    /// Only records at or before this time (RFC 3339, years 1900–9999).
+    pub to: Option<Timestamp>,
     /// Only records of this token subject.
     #[validate(length(min = 1, max = 200))]
     #[param(pattern = "^[^\\u0000]*$", min_length = 1, max_length = 200)]
@@ -128,19 +138,9 @@ pub struct AuditLogQuery {
     #[param(minimum = 100, maximum = 599)]
     pub status: Option<i32>,
     /// Page size, 1–200 (default 50).
-    #[validate(range(min = 1, max = 200))]
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    pub limit: Option<u64>,
+    pub limit: Option<Limit>,
     /// The `next_cursor` of the previous page.
-    #[validate(length(min = 1, max = 200))]
-    #[param(pattern = "^[A-Za-z0-9_-]+$", min_length = 1, max_length = 200)]
-    pub cursor: Option<String>,
-}
-
-impl AuditLogQuery {
-    pub fn limit(&self) -> u64 {
-        self.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
-    }
+    pub cursor: Option<Cursor>,
 }
 
 /// The time range to verify; both ends optional.
@@ -148,10 +148,10 @@ impl AuditLogQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct VerifyQuery {
-    /// Verify records at or after this time (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Verify records at or before this time (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
+    /// Verify records at or after this time (RFC 3339, years 1900–9999).
+    pub from: Option<Timestamp>,
+    /// Verify records at or before this time (RFC 3339, years 1900–9999).
+    pub to: Option<Timestamp>,
 }
 
 crate::http::pagination::page_schema!(AuditLogPage, AuditLog);

@@ -3,11 +3,12 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use sea_orm::DatabaseConnection;
+
+use super::TAG;
 use crate::error::{AppError, AppResult};
 use crate::http::responses::*;
-use crate::state::AppState;
-
-pub const TAG: &str = "operations";
+use crate::metrics::Metrics;
 
 /// The state of the process or of one dependency.
 #[derive(Serialize, ToSchema)]
@@ -41,18 +42,21 @@ pub async fn healthz() -> web::Json<HealthStatus> {
     (status = 503, response = ServiceUnavailable),
 ))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> AppResult<web::Json<HealthStatus>> {
-    match crate::db::ping(&state.db).await {
+pub async fn readyz(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Metrics>,
+) -> AppResult<web::Json<HealthStatus>> {
+    match crate::db::ping(&db).await {
         Ok(()) => {
-            state.metrics.db_up.set(1);
+            registry.db_up.set(1);
             Ok(web::Json(HealthStatus {
                 status: "ready".into(),
             }))
         }
         Err(e) => {
-            state.metrics.db_up.set(0);
+            registry.db_up.set(0);
             tracing::warn!(error.chain = %crate::error::error_chain(&e), "readiness check failed");
-            Err(AppError::Unavailable)
+            Err(AppError::unavailable())
         }
     }
 }
@@ -66,8 +70,8 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<web::Json<HealthSta
     (status = 429, response = TooManyRequests),
 ))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(registry: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(registry.render())
 }

@@ -1,5 +1,5 @@
 //! The unified social credit code (统一社会信用代码, GB 32100-2015).
-use std::fmt;
+use super::{Invalid, string_newtype, string_schema};
 
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weight of position i is 3^i mod 31.
@@ -7,36 +7,36 @@ const WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
-/// A credit code whose check character is right.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreditCode(String);
+/// What the contract publishes; the check character is a mod-31 sum no pattern can express.
+const PATTERN: &str = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$";
 
-/// Why a string is not a credit code: the rule and a message.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Invalid(pub &'static str, pub &'static str);
+/// A credit code whose check character is right, in upper case.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct CreditCode(String);
 
 impl CreditCode {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = raw.trim().to_ascii_uppercase();
         if s.len() != 18 {
-            return Err(Invalid("length", "must be 18 characters"));
+            return Err(Invalid::new("length", "must be 18 characters"));
         }
         let values: Vec<u32> = s
             .bytes()
             .map(|b| CHARSET.iter().position(|c| *c == b).map(|p| p as u32))
             .collect::<Option<_>>()
-            .ok_or(Invalid(
+            .ok_or(Invalid::new(
                 "charset",
                 "may only use 0-9 and A-Y without I, O, S, V, Z",
             ))?;
         if !s[2..8].bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Invalid(
+            return Err(Invalid::new(
                 "division_code",
                 "characters 3 to 8 must be an administrative division code",
             ));
         }
         if check_character(&values[..17]) != values[17] {
-            return Err(Invalid(
+            return Err(Invalid::new(
                 "check_character",
                 "the 18th character does not match the GB 32100 check character",
             ));
@@ -44,16 +44,20 @@ impl CreditCode {
         Ok(Self(s))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn from_db(stored: String) -> Self {
+        Self(stored)
     }
 }
 
-impl fmt::Display for CreditCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(CreditCode);
+string_schema!(
+    CreditCode,
+    "A unified social credit code (统一社会信用代码): 18 characters whose last is the GB 32100 check character",
+    "91440101MA59UFRF1R",
+    min_length(Some(18)),
+    max_length(Some(18)),
+    pattern(Some(PATTERN))
+);
 
 fn check_character(values: &[u32]) -> u32 {
     let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
@@ -108,7 +112,7 @@ mod tests {
         ];
         for (code, rule) in cases {
             assert_eq!(
-                CreditCode::parse(code).err().map(|e| e.0),
+                CreditCode::parse(code).err().map(|e| e.rule),
                 Some(rule),
                 "{code}"
             );

@@ -1,0 +1,62 @@
+//! Answers built through the context: the body is serialised once for the audit log (sensitive
+//! values masked by their types) and, when it holds no sensitive value, the same text is sent.
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
+
+use super::Cx;
+use crate::auth::Policy;
+use crate::domain::for_audit;
+use crate::http::etag::Versioned;
+use crate::http::pagination::{Page, link_next};
+
+impl<P: Policy> Cx<P> {
+    /// Answers `status` with `body` as JSON, and leaves the audit copy with the recorder.
+    pub fn reply<T: Serialize>(&self, status: StatusCode, body: &T) -> HttpResponse {
+        self.reply_with(HttpResponse::build(status), body)
+    }
+
+    fn reply_with<T: Serialize>(&self, mut res: HttpResponseBuilder, body: &T) -> HttpResponse {
+        let (audit, masked) = for_audit(body);
+        let text = if masked {
+            serde_json::to_string(body).unwrap_or_else(|_| "null".into())
+        } else {
+            audit.clone()
+        };
+        self.audit.set_response(audit);
+        res.content_type("application/json").body(text)
+    }
+
+    /// 200 with a resource and its `ETag`.
+    pub fn ok_versioned<T: Serialize>(&self, v: &Versioned<T>) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
+        res.insert_header((header::ETAG, v.etag()));
+        self.reply_with(res, &v.value)
+    }
+
+    /// 200 with a page and, when another page exists, its `Link`.
+    pub fn page<T: Serialize>(&self, page: &Page<T>) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
+        link_next(&mut res, &self.req, page.next_cursor.as_deref());
+        self.reply_with(res, page)
+    }
+
+    /// 201 with a created (or replayed) resource, its `Location` and `ETag`.
+    pub fn created<T: Serialize>(
+        &self,
+        created: &super::Created<Versioned<T>>,
+        location: String,
+    ) -> HttpResponse {
+        let (v, replayed) = match created {
+            super::Created::New(v) => (v, false),
+            super::Created::Replayed(v) => (v, true),
+        };
+        let mut res = HttpResponse::Created();
+        res.insert_header((header::LOCATION, location))
+            .insert_header((header::ETAG, v.etag()));
+        if replayed {
+            res.insert_header(("Idempotent-Replayed", "true"));
+        }
+        self.reply_with(res, &v.value)
+    }
+}

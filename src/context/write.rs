@@ -1,0 +1,124 @@
+//! The one write path. A [`WriteTx`] lends its transaction to repositories only by shared
+//! reference, so the only way to commit is [`WriteTx::commit`], which writes the change events
+//! and the audit record with the data:
+//!
+//! ```compile_fail
+//! # async fn f(tx: safetrain::context::WriteTx<'_>) {
+//! // A borrowed transaction cannot be committed: the audit record would be missing.
+//! tx.conn().commit().await.unwrap();
+//! # }
+//! ```
+//! ```compile_fail
+//! # async fn f(tx: safetrain::context::WriteTx<'_>) {
+//! let txn: sea_orm::DatabaseTransaction = tx.txn; // private: the transaction stays inside
+//! # }
+//! ```
+use actix_web::HttpMessage;
+use sea_orm::DatabaseTransaction;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Cx;
+use super::idempotency::Claim;
+use crate::auth::{Actor, Policy};
+use crate::changes::{self, Change, Operation};
+use crate::domain::for_audit;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::TypedBody;
+
+/// A write in progress: a database transaction (on SQLite holding the write lock), the change
+/// events it will append, and what its audit record needs.
+pub struct WriteTx<'c> {
+    txn: DatabaseTransaction,
+    actor: &'c Actor,
+    cx: CxParts<'c>,
+    changes: Vec<Change>,
+    pub(super) claim: Option<Claim>,
+}
+
+/// What a write needs of the request context.
+struct CxParts<'c> {
+    audit: &'c crate::audit::AuditContext,
+    req: &'c actix_web::HttpRequest,
+    cipher: &'c crate::crypto::DataCipher,
+}
+
+impl<P: Policy<Caller = Actor>> Cx<P> {
+    /// Starts a write.
+    pub async fn begin(&self) -> AppResult<WriteTx<'_>> {
+        let txn = crate::db::begin_write(&self.db).await?;
+        Ok(WriteTx {
+            txn,
+            actor: &self.actor,
+            cx: CxParts {
+                audit: &self.audit,
+                req: &self.req,
+                cipher: &self.svc.cipher,
+            },
+            changes: Vec::new(),
+            claim: None,
+        })
+    }
+}
+
+impl WriteTx<'_> {
+    /// The transaction, for repository calls.
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
+
+    /// Names the resource this write touches, for its audit record.
+    pub fn touches(&self, kind: &str, id: impl ToString, city: Option<&str>) {
+        self.cx.audit.set_resource(kind, id, city);
+    }
+
+    /// Appends a change event (the resource's shared representation at `version`), written
+    /// with the commit.
+    pub fn changed<T: Serialize>(
+        &mut self,
+        kind: &'static str,
+        id: Uuid,
+        operation: Operation,
+        version: i32,
+        data: &T,
+    ) -> AppResult<()> {
+        self.changes
+            .push(Change::new(kind, id, operation, version, data).map_err(AppError::internal)?);
+        Ok(())
+    }
+
+    /// Commits the write with its change events and its audit record (`status` and `answer`
+    /// as the caller receives them); nothing is committed if any of them fails.
+    pub async fn commit<T: Serialize>(self, status: u16, answer: &T) -> AppResult<()> {
+        self.finish(status, answer, None).await
+    }
+
+    /// Commits a create, storing its `Idempotency-Key` (if any) with the new resource's id.
+    pub(super) async fn finish<T: Serialize>(
+        self,
+        status: u16,
+        answer: &T,
+        created: Option<(&'static str, Uuid, &str)>,
+    ) -> AppResult<()> {
+        changes::append(&self.txn, self.cx.cipher, &self.changes).await?;
+        if let (Some(claim), Some((kind, id, location))) = (&self.claim, created) {
+            super::idempotency::store(&self.txn, claim, kind, id, status, location).await?;
+        }
+        let request = self
+            .cx
+            .req
+            .extensions()
+            .get::<TypedBody>()
+            .map(|b| b.0.clone());
+        self.cx
+            .audit
+            .record_in(&self.txn, self.actor, status, request, for_audit(answer).0)
+            .await?;
+        self.txn.commit().await?;
+        Ok(())
+    }
+}

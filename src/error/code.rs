@@ -1,0 +1,98 @@
+//! Every problem code the API answers, with its status and meaning: one table, rendered into
+//! the contract's text, so a code cannot be answered without being documented.
+
+macro_rules! codes {
+    ($($variant:ident = ($code:literal, $status:literal, $meaning:literal),)*) => {
+        /// A stable, machine-readable problem code (`Problem.code`); clients branch on it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in the order of the table.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The HTTP status every answer with this code carries.
+            pub fn status(self) -> u16 {
+                match self { $(Code::$variant => $status,)* }
+            }
+
+            /// What the code means, for the contract's text.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    ValidationFailed = ("validation_failed", 400, "a field, parameter or header breaks a rule; `errors[]` names each one"),
+    MalformedBody = ("malformed_body", 400, "the body could not be read"),
+    TokenMissing = ("token_missing", 401, "the operation needs a bearer token"),
+    TokenMalformed = ("token_malformed", 401, "the Authorization header or the token is not a well-formed JWT"),
+    TokenAlgorithm = ("token_algorithm", 401, "the token's algorithm is not accepted for its issuer or key"),
+    TokenKid = ("token_kid", 401, "the token's key id is missing or unknown to the issuer's key set"),
+    TokenSignature = ("token_signature", 401, "the signature does not verify"),
+    TokenExpired = ("token_expired", 401, "the token has expired (60 s leeway)"),
+    TokenNotYetValid = ("token_not_yet_valid", 401, "the token is not valid yet (nbf)"),
+    TokenIssuer = ("token_issuer", 401, "the token's issuer is not trusted"),
+    TokenAudience = ("token_audience", 401, "the token is not meant for this API"),
+    TokenClaims = ("token_claims", 401, "a required claim is missing or malformed"),
+    TokenRole = ("token_role", 401, "the identity service's role is not mapped to a role of this API"),
+    TokenInvalid = ("token_invalid", 401, "the token cannot be verified"),
+    RoleNotAllowed = ("role_not_allowed", 403, "the caller's role may not perform this operation"),
+    CityOutOfScope = ("city_out_of_scope", 403, "a city admin acts within its own city only"),
+    NotFound = ("not_found", 404, "no such resource within the caller's scope (another tenant's objects and malformed ids too)"),
+    MethodNotAllowed = ("method_not_allowed", 405, "the path does not serve this method; `Allow` lists those it does"),
+    RequestTimeout = ("request_timeout", 408, "the request body did not arrive within the configured time"),
+    CreditCodeTaken = ("credit_code_taken", 409, "an institution with this credit code exists"),
+    IllegalTransition = ("illegal_transition", 409, "the lifecycle does not allow this move"),
+    InstitutionExited = ("institution_exited", 409, "an exited institution cannot be changed"),
+    ConcurrentChange = ("concurrent_change", 409, "the resource changed meanwhile; read it again and retry"),
+    IdempotencyInProgress = ("idempotency_in_progress", 409, "a request with this Idempotency-Key is still being processed; retry"),
+    EtagMismatch = ("etag_mismatch", 412, "If-Match names no current version of the resource"),
+    PayloadTooLarge = ("payload_too_large", 413, "the body exceeds the size limit"),
+    UnsupportedMediaType = ("unsupported_media_type", 415, "the body is not of a media type the operation takes"),
+    IdempotencyKeyReused = ("idempotency_key_reused", 422, "the Idempotency-Key was used with another request"),
+    IfMatchRequired = ("if_match_required", 428, "the update needs If-Match with the resource's ETag"),
+    RateLimited = ("rate_limited", 429, "the caller exceeded its rate limit, or its client has too many connections open; see `Retry-After`"),
+    InternalError = ("internal_error", 500, "an unexpected error; the answer names no internals"),
+    ServiceUnavailable = ("service_unavailable", 503, "the database is unreachable or the server is stopping; see `Retry-After`"),
+}
+
+/// The table of codes by status, as Markdown, for the contract's description.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| status | codes |\n|---|---|\n");
+    let mut statuses: Vec<u16> = Code::ALL.iter().map(|c| c.status()).collect();
+    statuses.dedup();
+    for status in statuses {
+        let codes: Vec<String> = Code::ALL
+            .iter()
+            .filter(|c| c.status() == status)
+            .map(|c| format!("`{}` ({})", c.as_str(), c.meaning()))
+            .collect();
+        out.push_str(&format!("| {status} | {} |\n", codes.join("; ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_grouped_by_status() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+        }
+        let statuses: Vec<u16> = Code::ALL.iter().map(|c| c.status()).collect();
+        let mut sorted = statuses.clone();
+        sorted.sort();
+        assert_eq!(statuses, sorted, "keep the table in status order");
+        assert!(markdown_table().contains("| 409 | `credit_code_taken`"));
+    }
+}

@@ -1,0 +1,128 @@
+//! Background jobs: periodic work, run where it must be by one replica at a time under a
+//! database lease, stopped by a cancellation token and joined at shutdown. The audit sealer and
+//! purge, the change-feed sequencer, the idempotency-key purge and the rate-limit pruner are
+//! jobs; every later periodic task is one more.
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::lease;
+use crate::metrics::Metrics;
+
+/// What one run of a job found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing (more) to do: wait for the next interval.
+    Idle,
+    /// A full batch was done and more may wait: renew the lease and run again at once.
+    More,
+}
+
+/// The running jobs of one process.
+pub struct Jobs {
+    set: JoinSet<()>,
+    cancel: CancellationToken,
+    holder: String,
+    metrics: Arc<Metrics>,
+}
+
+impl Jobs {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self {
+            set: JoinSet::new(),
+            cancel: CancellationToken::new(),
+            holder: uuid::Uuid::now_v7().to_string(),
+            metrics,
+        }
+    }
+
+    /// This process's name as a lease holder.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Runs `step` every `interval` in this process.
+    pub fn spawn_local<F, Fut>(&mut self, name: &'static str, interval: Duration, mut step: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = Step> + Send,
+    {
+        let cancel = self.cancel.clone();
+        let steps = self.metrics.job_steps.with_label_values(&[name]);
+        self.set.spawn(async move {
+            loop {
+                while {
+                    steps.inc();
+                    step().await == Step::More
+                } && !cancel.is_cancelled()
+                {
+                    tokio::task::yield_now().await;
+                }
+                if sleep_or_cancel(&cancel, interval).await {
+                    break;
+                }
+            }
+            tracing::debug!(job = name, "job stopped");
+        });
+    }
+
+    /// Runs `step` every `interval` while this process holds the lease `name` (taken when free
+    /// or expired, renewed before every step, so a long backlog keeps it).
+    pub fn spawn_leased<F, Fut>(
+        &mut self,
+        name: &'static str,
+        db: DatabaseConnection,
+        lease_ttl: Duration,
+        interval: Duration,
+        mut step: F,
+    ) where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = Step> + Send,
+    {
+        let cancel = self.cancel.clone();
+        let holder = self.holder.clone();
+        let steps = self.metrics.job_steps.with_label_values(&[name]);
+        let ttl = chrono::Duration::from_std(lease_ttl).unwrap_or(chrono::Duration::seconds(15));
+        self.set.spawn(async move {
+            loop {
+                loop {
+                    match lease::try_acquire(&db, name, &holder, ttl).await {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            tracing::warn!(job = name, error.chain = %crate::error::error_chain(&e), "lease check failed");
+                            break;
+                        }
+                    }
+                    steps.inc();
+                    if step().await == Step::Idle || cancel.is_cancelled() {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                if sleep_or_cancel(&cancel, interval).await {
+                    break;
+                }
+            }
+            tracing::debug!(job = name, "job stopped");
+        });
+    }
+
+    /// Stops every job and waits for each to finish its current step.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        while self.set.join_next().await.is_some() {}
+    }
+}
+
+/// Sleeps for `interval`; answers true when cancelled meanwhile.
+async fn sleep_or_cancel(cancel: &CancellationToken, interval: Duration) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => true,
+        _ = tokio::time::sleep(interval) => false,
+    }
+}
