@@ -1,5 +1,5 @@
 //! The OpenAPI document's frame: info, security schemes and shared components. Paths come from
-//! the handlers each module registers, tags from each module's `Doc` (see [`crate::startup`]).
+//! the handlers each module registers, tags from each module's `Doc` (composed at start-up).
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 

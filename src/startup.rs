@@ -125,6 +125,7 @@ pub enum StartError {
 struct Shared {
     settings: Arc<Settings>,
     services: web::Data<Services>,
+    cities: web::Data<cities::Catalog>,
     metrics: Arc<Metrics>,
     auth: Arc<Authenticator>,
     limits: Arc<RateLimits>,
@@ -194,10 +195,10 @@ impl Application {
         let settings = Arc::new(settings);
         let shared = Shared {
             services: web::Data::new(Services {
-                cities,
                 cipher,
                 settings: settings.clone(),
             }),
+            cities: web::Data::new(cities),
             metrics: metrics.clone(),
             auth,
             limits,
@@ -330,6 +331,7 @@ fn serve(
             .configure(extra)
             .into_utoipa_app()
             .app_data(shared.services.clone())
+            .app_data(shared.cities.clone())
             .app_data(web::Data::from(shared.metrics.clone()))
             .data_factory(move || {
                 let settings = settings.clone();

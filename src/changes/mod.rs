@@ -1,5 +1,5 @@
 //! Change events: every committed change of a resource the province receives appends one, in
-//! the same transaction as the change (see [`crate::context::WriteTx::changed`]). Events are
+//! the same transaction as the change (through the write path of the request context). Events are
 //! written without a feed position; the sequencer, one job in one replica at a time, gives
 //! committed events consecutive positions in one transaction per batch. So a reader can never
 //! see position N+1 while a transaction holding N may still commit: a transaction that has not

@@ -22,7 +22,8 @@ pub async fn list_cities(
     cx: Cx<Public>,
     _query: ValidQuery<CityListQuery>,
 ) -> AppResult<HttpResponse> {
-    Ok(cx.reply(StatusCode::OK, &cx.svc.cities.all()))
+    let cities = cx.data::<super::Catalog>()?;
+    Ok(cx.reply(StatusCode::OK, &cities.all()))
 }
 
 /// Get a city module
@@ -35,10 +36,7 @@ pub async fn list_cities(
 ))]
 #[get("/cities/{code}")]
 pub async fn get_city(cx: Cx<Public>, path: web::Path<CityPath>) -> AppResult<HttpResponse> {
-    let city = cx
-        .svc
-        .cities
-        .get(&path.code)
-        .ok_or_else(AppError::not_found)?;
+    let cities = cx.data::<super::Catalog>()?;
+    let city = cities.get(&path.code).ok_or_else(AppError::not_found)?;
     Ok(cx.reply(StatusCode::OK, city))
 }

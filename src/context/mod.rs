@@ -18,14 +18,13 @@ pub use write::WriteTx;
 
 use crate::audit::AuditContext;
 use crate::auth::{Actor, Policy};
-use crate::cities::Catalog;
 use crate::config::Settings;
 use crate::crypto::DataCipher;
 use crate::error::AppError;
 
-/// What every handler may use, built once at start.
+/// What every handler may use, built once at start. A resource's own shared state (the city
+/// catalogue, say) is app data of its own type, read with [`Cx::data`].
 pub struct Services {
-    pub cities: Catalog,
     pub cipher: DataCipher,
     pub settings: Arc<Settings>,
 }
@@ -74,6 +73,13 @@ impl<P: Policy> FromRequest for Cx<P> {
 impl<P: Policy> Cx<P> {
     pub fn request(&self) -> &HttpRequest {
         &self.req
+    }
+
+    /// Shared state of type `T` registered at start (500 if the app was built without it).
+    pub fn data<T: 'static>(&self) -> Result<web::Data<T>, AppError> {
+        self.req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+            AppError::bug(format!("no {}: the app is not wired", std::any::type_name::<T>()))
+        })
     }
 
     /// The signed-in caller, if any (whatever the policy's caller type).

@@ -75,3 +75,13 @@ pub async fn expires_at<C: ConnectionTrait>(
         None => Ok(None),
     }
 }
+
+/// Gives the lease `name` up if `holder` holds it, so another replica may take it at once.
+pub async fn release<C: ConnectionTrait>(db: &C, name: &str, holder: &str) -> Result<(), DbErr> {
+    let delete = Query::delete()
+        .from_table(Alias::new("leases"))
+        .and_where(Expr::col(Alias::new("name")).eq(name))
+        .and_where(Expr::col(Alias::new("holder")).eq(holder))
+        .to_owned();
+    db.execute(&delete).await.map(|_| ())
+}

@@ -167,6 +167,26 @@ fn query_error(_: QueryPayloadError) -> AppError {
     AppError::field("query", "format", "the query string is malformed")
 }
 
+/// An id in a path: a UUID in its standard form (hyphenated, either case, RFC 9562). Other
+/// spellings the `uuid` crate would take (`{…}`, `urn:uuid:…`, 32 bare digits) name no
+/// resource, so one resource has one address (in links, caches and the audit log).
+pub fn canonical_uuid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<uuid::Uuid, D::Error> {
+    let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    let hyphens = [8, 13, 18, 23];
+    let standard = raw.len() == 36
+        && raw.char_indices().all(|(i, c)| {
+            if hyphens.contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    if !standard {
+        return Err(serde::de::Error::custom("not a UUID in its standard form"));
+    }
+    uuid::Uuid::parse_str(&raw).map_err(serde::de::Error::custom)
+}
+
 /// A path that does not parse (an id that is no UUID) names no resource: 404, like any other
 /// id that does not exist.
 fn path_error(_: PathError) -> AppError {

@@ -1,5 +1,5 @@
 //! The `Idempotency-Key` header of create calls. The protocol behind it (claim, store, replay)
-//! lives with the write path in [`crate::context`].
+//! lives with the write path, in the request context.
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use crate::error::AppError;

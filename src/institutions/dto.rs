@@ -283,6 +283,7 @@ pub struct StatusChangeQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InstitutionPath {
     /// The institution's id.
+    #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
     pub id: Uuid,
 }
 

@@ -10,6 +10,7 @@ use super::status::InstitutionStatus;
 use crate::audit::AuditContext;
 use crate::auth::{Actor, Policy, Public, Role, Scope};
 use crate::changes::Operation;
+use crate::cities::Catalog;
 use crate::context::{CreateSpec, Created, Cx, WriteTx};
 use crate::crypto::DataCipher;
 use crate::db;
@@ -162,7 +163,7 @@ pub async fn create(
         ));
     }
     // Checked before the write lock is taken: a bad body must not hold up other writers.
-    if cx.svc.cities.get(&body.city_code).is_none() {
+    if cx.data::<Catalog>()?.get(&body.city_code).is_none() {
         return Err(AppError::field(
             "city_code",
             "unknown_city",
@@ -227,7 +228,7 @@ pub async fn get(cx: &Cx<Readers>, id: Uuid) -> AppResult<Versioned<Institution>
 
 pub async fn list(cx: &Cx<Readers>, q: &InstitutionListQuery) -> AppResult<Page<Institution>> {
     if let Some(city) = &q.city_code
-        && cx.svc.cities.get(city).is_none()
+        && cx.data::<Catalog>()?.get(city).is_none()
     {
         return Err(AppError::field(
             "city_code",
@@ -379,7 +380,7 @@ pub async fn registry(
     city: &str,
     q: &RegistryQuery,
 ) -> AppResult<Page<RegistryEntry>> {
-    if cx.svc.cities.get(city).is_none() {
+    if cx.data::<Catalog>()?.get(city).is_none() {
         return Err(AppError::not_found());
     }
     let limit = Limit::of(q.limit);

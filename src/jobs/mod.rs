@@ -71,7 +71,7 @@ impl Jobs {
     }
 
     /// Runs `step` every `interval` while this process holds the lease `name` (taken when free
-    /// or expired, renewed before every step, so a long backlog keeps it).
+    /// or expired, renewed before every step, so a long backlog keeps it; given up on stop).
     pub fn spawn_leased<F, Fut>(
         &mut self,
         name: &'static str,
@@ -107,6 +107,10 @@ impl Jobs {
                 if sleep_or_cancel(&cancel, interval).await {
                     break;
                 }
+            }
+            // A replica that stops hands the work on at once rather than after the lease's TTL.
+            if let Err(e) = lease::release(&db, name, &holder).await {
+                tracing::warn!(job = name, error.chain = %crate::error::error_chain(&e), "releasing the lease failed");
             }
             tracing::debug!(job = name, "job stopped");
         });

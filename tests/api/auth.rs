@@ -377,3 +377,151 @@ async fn platform_tokens_carry_role_city_and_institution() {
     })
     .await;
 }
+
+/// `claims` without `name`.
+fn without(mut claims: Value, name: &str) -> Value {
+    claims.as_object_mut().unwrap().remove(name);
+    claims
+}
+
+#[tokio::test]
+async fn a_platform_token_lives_exactly_its_ttl_and_is_refused_after_it() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let mut settings = test_settings(&db);
+        settings.auth.leeway_secs = 0;
+        let app = spawn_with(settings.clone(), |_| {}).await;
+        let authenticator = safetrain::auth::Authenticator::from_settings(&settings).unwrap();
+        let actor = safetrain::auth::Actor::new(
+            settings.auth.platform.issuer.clone(),
+            "short-lived".into(),
+            safetrain::auth::Role::ProvinceAdmin,
+            None,
+            None,
+        )
+        .unwrap();
+        let token = authenticator.issue(&actor, Some(1)).unwrap();
+        let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            1,
+            "exp − iat is the TTL"
+        );
+        let default = authenticator.issue(&actor, None).unwrap();
+        let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(&default).unwrap();
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            settings.auth.platform.default_ttl_secs as i64
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        assert_problem(
+            app.get("/api/v1/institutions", Some(&token)).await,
+            401,
+            "token_expired",
+        )
+        .await;
+        assert_eq!(list_status(&app, &default).await, 200);
+        app.handle.stop(false).await;
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn tokens_without_exp_aud_or_sub_and_tokens_of_unknown_issuers_are_refused_by_name() {
+    let server = JwksServer::start(jwks::full_set()).await;
+    let server_ref = &server;
+    with_provincial(&server, 0, |app| async move {
+        let server = server_ref;
+        for missing in ["exp", "aud", "sub"] {
+            let provincial = jwks::sign(
+                Algorithm::RS256,
+                RSA_KID,
+                &without(jwks::claims(json!({})), missing),
+            );
+            assert_problem(
+                app.get("/api/v1/institutions", Some(&provincial)).await,
+                401,
+                "token_claims",
+            )
+            .await;
+            let platform = hs256(
+                PLATFORM_SECRET.as_bytes(),
+                &without(platform_claims(&app.settings, json!({})), missing),
+            );
+            assert_problem(
+                app.get("/api/v1/institutions", Some(&platform)).await,
+                401,
+                "token_claims",
+            )
+            .await;
+        }
+        let fetched = server.fetch_count();
+        let stranger = jwks::sign(
+            Algorithm::RS256,
+            RSA_KID,
+            &jwks::claims(json!({"iss": "https://stranger.example.cn"})),
+        );
+        assert_problem(
+            app.get("/api/v1/institutions", Some(&stranger)).await,
+            401,
+            "token_issuer",
+        )
+        .await;
+        assert_eq!(
+            server.fetch_count(),
+            fetched,
+            "an unknown issuer's token fetches no key set"
+        );
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_numeric_city_claim_from_the_identity_service_binds_the_city() {
+    let server = JwksServer::start(jwks::full_set()).await;
+    with_provincial(&server, 30, |app| async move {
+        app.create_institution(&institution_body("440100", 60, "数字城市"))
+            .await;
+        app.create_institution(&institution_body("440300", 61, "别的城市"))
+            .await;
+        let numeric = jwks::sign(
+            Algorithm::RS256,
+            RSA_KID,
+            &jwks::claims(json!({"org_city": 440100})),
+        );
+        let page: Value = app.get_json("/api/v1/institutions", Some(&numeric)).await;
+        let cities: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["city_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(cities, vec!["440100"]);
+    })
+    .await;
+    server.stop().await;
+}
+
+#[test]
+fn the_token_command_works_with_a_provincial_issuer_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_safetrain"))
+        .args(["token", "--role", "province_admin", "--data-dir"])
+        .arg(dir.path())
+        .env("SAFETRAIN__AUTH__PROVINCIAL__ISSUER", "https://iam.example.cn")
+        .env("SAFETRAIN__AUTH__PROVINCIAL__AUDIENCE", "safetrain")
+        .env(
+            "SAFETRAIN__AUTH__PROVINCIAL__JWKS_URL",
+            "https://iam.example.cn/jwks.json",
+        )
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().matches('.').count(), 2);
+}

@@ -1,7 +1,10 @@
 //! Test harness: a real server on a free port per test, on SQLite and (when
 //! `SAFETRAIN_TEST_POSTGRES_URL` is set) on a fresh PostgreSQL database of its own.
+pub mod institutions;
 pub mod jwks;
 pub mod tokens;
+
+pub use institutions::{credit_code, institution_body};
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -12,7 +15,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use safetrain::config::Settings;
 use safetrain::startup::{Application, Extra};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tempfile::TempDir;
 
 pub const PLATFORM_SECRET: &str = "test-platform-secret-of-at-least-32-bytes!";
@@ -120,6 +123,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.audit.flush_interval_ms = 20;
     s.audit.seal_interval_ms = 100;
     s.audit.lease_ttl_secs = 3;
+    s.changes.sequence_interval_ms = 50;
     s.shutdown_timeout_secs = 5;
     s
 }
@@ -127,9 +131,10 @@ pub fn test_settings(db: &TestDb) -> Settings {
 fn init_logs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        if std::env::var("TEST_LOG").is_ok() {
-            safetrain::telemetry::init("info,sqlx=warn");
-        }
+        // Always installed (silent unless TEST_LOG is set): it also counts the connections the
+        // HTTP layer refuses.
+        let filter = if std::env::var("TEST_LOG").is_ok() { "info,sqlx=warn" } else { "off" };
+        safetrain::telemetry::init(filter);
     });
 }
 
@@ -253,36 +258,6 @@ impl TestApp {
         )
     }
 
-    /// Creates an institution as the city admin of its city and returns the answer body.
-    pub async fn create_institution(&self, body: &Value) -> Value {
-        let city = body["city_code"].as_str().expect("city_code");
-        let res = self
-            .post(
-                "/api/v1/institutions",
-                Some(&self.token("city_admin", Some(city), None)),
-                body,
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            201,
-            "create failed: {}",
-            res.text().await.unwrap_or_default()
-        );
-        res.json().await.expect("json")
-    }
-
-    /// Moves an institution to `status` as a province admin.
-    pub async fn set_status(&self, id: &str, status: &str) -> Response {
-        let token = self.token("province_admin", None, None);
-        self.post(
-            &format!("/api/v1/institutions/{id}/status"),
-            Some(&token),
-            &json!({"status": status, "reason": "test"}),
-        )
-        .await
-    }
-
     /// Waits until the batch writer and the sealer have caught up (bounded; no timing asserted).
     pub async fn settle_audit(&self) -> Value {
         let token = self.token("auditor", None, None);
@@ -311,28 +286,6 @@ impl TestApp {
         }
         panic!("audit log never settled: {last}");
     }
-}
-
-/// A valid unified social credit code numbered `n` in city `city`.
-pub fn credit_code(city: &str, n: u32) -> String {
-    safetrain::domain::credit_code::complete(&format!("91{city}{n:09}")).expect("17 characters")
-}
-
-/// A complete, valid create body.
-pub fn institution_body(city: &str, n: u32, name: &str) -> Value {
-    json!({
-        "name": name,
-        "credit_code": credit_code(city, n),
-        "city_code": city,
-        "registered_address": "广州市天河区体育西路1号",
-        "office_address": "广州市天河区体育西路1号3楼",
-        "legal_representative": "张三",
-        "contact_name": "李四",
-        "contact_phone": "13812345678",
-        "business_term_end": null,
-        "platform_url": "https://training.example.cn",
-        "introduction": "从事安全生产培训。"
-    })
 }
 
 /// Asserts a problem+json answer with `status` and `code`, and returns its body.
