@@ -86,10 +86,15 @@ fn frame() -> utoipa::openapi::OpenApi {
 
 /// The whole document, as the server publishes it at `/api-docs/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
+    routes(true)
+}
+
+/// The document of the routes one server registers (`/metrics` may live elsewhere).
+fn routes(with_metrics: bool) -> utoipa::openapi::OpenApi {
     let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(frame())
-        .configure(|c| api(c, true, None))
+        .configure(|c| api(c, with_metrics, None))
         .split_for_parts();
     openapi::finalize(&mut doc);
     doc
@@ -209,7 +214,7 @@ impl Application {
             },
             ips: ips.clone(),
             spec: web::Bytes::from(document_json()),
-            doc: Arc::new(document()),
+            doc: Arc::new(routes(metrics_listener.is_none())),
             settings: settings.clone(),
         };
         let conns = ConnectionLimit::new(settings.http.max_connections_per_ip, ips);

@@ -78,7 +78,10 @@ impl<P: Policy> Cx<P> {
     /// Shared state of type `T` registered at start (500 if the app was built without it).
     pub fn data<T: 'static>(&self) -> Result<web::Data<T>, AppError> {
         self.req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
-            AppError::bug(format!("no {}: the app is not wired", std::any::type_name::<T>()))
+            AppError::bug(format!(
+                "no {}: the app is not wired",
+                std::any::type_name::<T>()
+            ))
         })
     }
 

@@ -2,6 +2,13 @@
 //! reference, so the only way to commit is [`WriteTx::commit`], which writes the change events
 //! and the audit record with the data:
 //!
+//! ```no_run
+//! # async fn f(tx: safetrain::context::WriteTx<'_>) -> safetrain::error::AppResult<()> {
+//! use sea_orm::ConnectionTrait;
+//! tx.conn().execute_unprepared("UPDATE …").await?; // repositories get the transaction
+//! tx.commit(200, &"the answer").await // the one way to commit: with the audit record
+//! # }
+//! ```
 //! ```compile_fail
 //! # async fn f(tx: safetrain::context::WriteTx<'_>) {
 //! // A borrowed transaction cannot be committed: the audit record would be missing.

@@ -111,7 +111,10 @@ fn top_level_modules_do_not_import_each_other_in_a_circle() {
         "the check sees imports"
     );
     let found = cycles(&graph);
-    assert!(found.is_empty(), "import cycles between modules of src/: {found:?}");
+    assert!(
+        found.is_empty(),
+        "import cycles between modules of src/: {found:?}"
+    );
 }
 
 #[test]
@@ -119,15 +122,26 @@ fn the_cycle_check_finds_a_planted_circle() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path();
     std::fs::create_dir(src.join("db")).unwrap();
-    std::fs::write(src.join("lib.rs"), "pub mod db; pub mod cities; pub mod http;").unwrap();
+    std::fs::write(
+        src.join("lib.rs"),
+        "pub mod db; pub mod cities; pub mod http;",
+    )
+    .unwrap();
     std::fs::write(
         src.join("db/mod.rs"),
         "use crate::{error::X, cities::load};\n#[cfg(test)]\nmod tests { use crate::http; }",
     )
     .unwrap();
-    std::fs::write(src.join("cities.rs"), "pub fn load() { crate::db::connect(); }").unwrap();
+    std::fs::write(
+        src.join("cities.rs"),
+        "pub fn load() { crate::db::connect(); }",
+    )
+    .unwrap();
     std::fs::write(src.join("http.rs"), "fn f() { $crate::db::x(); }").unwrap();
     let graph = imports(src);
-    assert_eq!(cycles(&graph), vec![vec!["cities".to_owned(), "db".to_owned()]]);
+    assert_eq!(
+        cycles(&graph),
+        vec![vec!["cities".to_owned(), "db".to_owned()]]
+    );
     assert!(!graph["db"].contains("http"), "test code does not count");
 }

@@ -372,7 +372,10 @@ async fn two_servers_share_one_database_and_one_sealer() {
             "SELECT COUNT(*) AS n FROM leases WHERE name = 'audit_sealer'",
         )
         .await;
-        assert_eq!(leases, 0, "{backend:?}: a stopped server gives its lease up");
+        assert_eq!(
+            leases, 0,
+            "{backend:?}: a stopped server gives its lease up"
+        );
         conn.close().await.ok();
         db.drop_db().await;
     }

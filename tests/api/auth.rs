@@ -509,7 +509,10 @@ fn the_token_command_works_with_a_provincial_issuer_configured() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_safetrain"))
         .args(["token", "--role", "province_admin", "--data-dir"])
         .arg(dir.path())
-        .env("SAFETRAIN__AUTH__PROVINCIAL__ISSUER", "https://iam.example.cn")
+        .env(
+            "SAFETRAIN__AUTH__PROVINCIAL__ISSUER",
+            "https://iam.example.cn",
+        )
         .env("SAFETRAIN__AUTH__PROVINCIAL__AUDIENCE", "safetrain")
         .env(
             "SAFETRAIN__AUTH__PROVINCIAL__JWKS_URL",
@@ -523,5 +526,8 @@ fn the_token_command_works_with_a_provincial_issuer_configured() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8(out.stdout).unwrap().matches('.').count(), 2);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().matches('.').count(),
+        2
+    );
 }

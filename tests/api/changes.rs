@@ -16,9 +16,18 @@ async fn read_feed(app: &TestApp, types: &str, limit: u32, want: usize) -> Vec<V
         let path = format!("/api/v1/sharing/changes?after={after}&limit={limit}{types}");
         let page: Value = app.get_json(&path, Some(&token)).await;
         let items = page["items"].as_array().expect("items").clone();
-        let positions: Vec<i64> = items.iter().map(|e| e["position"].as_i64().unwrap()).collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "a page is in position order: {positions:?}");
-        assert!(positions.first().is_none_or(|p| *p > after), "only positions after `after`");
+        let positions: Vec<i64> = items
+            .iter()
+            .map(|e| e["position"].as_i64().unwrap())
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "a page is in position order: {positions:?}"
+        );
+        assert!(
+            positions.first().is_none_or(|p| *p > after),
+            "only positions after `after`"
+        );
         after = page["next_after"].as_i64().expect("next_after");
         events.extend(items);
         if events.len() >= want {
@@ -34,12 +43,19 @@ async fn read_feed(app: &TestApp, types: &str, limit: u32, want: usize) -> Vec<V
 #[tokio::test]
 async fn the_feed_carries_every_change_of_institutions_in_order() {
     each_backend(|app| async move {
-        let created = app.create_institution(&institution_body("440100", 700, "共享")).await;
+        let created = app
+            .create_institution(&institution_body("440100", 700, "共享"))
+            .await;
         let id = created["id"].as_str().unwrap().to_owned();
         assert_eq!(app.set_status(&id, "registered").await.status(), 200);
         let admin = app.token("city_admin", Some("440100"), None);
         let res = app
-            .patch(&format!("/api/v1/institutions/{id}"), Some(&admin), Some("\"v2\""), &json!({"name": "共享二"}))
+            .patch(
+                &format!("/api/v1/institutions/{id}"),
+                Some(&admin),
+                Some("\"v2\""),
+                &json!({"name": "共享二"}),
+            )
             .await;
         assert_eq!(res.status(), 200);
         let events = read_feed(&app, "", 2, 5).await;
@@ -65,25 +81,53 @@ async fn the_feed_carries_every_change_of_institutions_in_order() {
             ]
         );
         assert_eq!(events[0]["resource_id"], id.as_str());
-        assert_eq!(events[0]["data"]["contact_phone"], "13812345678", "the province gets it in full");
+        assert_eq!(
+            events[0]["data"]["contact_phone"], "13812345678",
+            "the province gets it in full"
+        );
         assert_eq!(events[2]["data"]["status"], "registered");
         assert_eq!(events[3]["data"]["to_status"], "registered");
         assert_eq!(events[4]["data"]["name"], "共享二");
         let only = read_feed(&app, "&types=institution_status_change", 50, 2).await;
-        assert!(only.iter().all(|e| e["resource_type"] == "institution_status_change"));
+        assert!(
+            only.iter()
+                .all(|e| e["resource_type"] == "institution_status_change")
+        );
         let consumer = app.token("data_consumer", None, None);
         let end: Value = app
-            .get_json("/api/v1/sharing/changes?after=0&limit=50&types=nothing_such", Some(&consumer))
+            .get_json(
+                "/api/v1/sharing/changes?after=0&limit=50&types=nothing_such",
+                Some(&consumer),
+            )
             .await;
         assert_eq!(end["items"], json!([]));
-        assert_eq!(end["next_after"], 5, "a filtered read moves on to the last position handed out");
-        let beyond = app.get("/api/v1/sharing/changes?after=6", Some(&consumer)).await;
+        assert_eq!(
+            end["next_after"], 5,
+            "a filtered read moves on to the last position handed out"
+        );
+        let beyond = app
+            .get("/api/v1/sharing/changes?after=6", Some(&consumer))
+            .await;
         let problem = assert_problem(beyond, 400, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "after");
         let province = app.token("province_admin", None, None);
-        assert_problem(app.get("/api/v1/sharing/changes", Some(&province)).await, 403, "role_not_allowed").await;
-        assert_problem(app.get("/api/v1/sharing/changes", None).await, 401, "token_missing").await;
-        let stored = crate::audit::scalar(&app.db, "SELECT COUNT(*) AS n FROM change_events WHERE data_enc LIKE '%13812345678%'").await;
+        assert_problem(
+            app.get("/api/v1/sharing/changes", Some(&province)).await,
+            403,
+            "role_not_allowed",
+        )
+        .await;
+        assert_problem(
+            app.get("/api/v1/sharing/changes", None).await,
+            401,
+            "token_missing",
+        )
+        .await;
+        let stored = crate::audit::scalar(
+            &app.db,
+            "SELECT COUNT(*) AS n FROM change_events WHERE data_enc LIKE '%13812345678%'",
+        )
+        .await;
         assert_eq!(stored, 0, "shared data is encrypted at rest");
     })
     .await;
@@ -120,21 +164,40 @@ async fn concurrent_writers_holding_transactions_open_leave_no_gap_in_the_feed()
         for w in writers {
             w.await.unwrap();
         }
-        let positions: Vec<i64> = events.iter().map(|e| e["position"].as_i64().unwrap()).collect();
+        let positions: Vec<i64> = events
+            .iter()
+            .map(|e| e["position"].as_i64().unwrap())
+            .collect();
         let expected: Vec<i64> = (1..=(WRITERS * EACH) as i64).collect();
-        assert_eq!(positions, expected, "consecutive positions, no gap, no duplicate");
+        assert_eq!(
+            positions, expected,
+            "consecutive positions, no gap, no duplicate"
+        );
         let distinct: BTreeSet<(i64, i64)> = events
             .iter()
-            .map(|e| (e["data"]["writer"].as_i64().unwrap(), e["data"]["n"].as_i64().unwrap()))
+            .map(|e| {
+                (
+                    e["data"]["writer"].as_i64().unwrap(),
+                    e["data"]["n"].as_i64().unwrap(),
+                )
+            })
             .collect();
-        assert_eq!(distinct.len(), WRITERS * EACH, "every committed change arrived once");
+        assert_eq!(
+            distinct.len(),
+            WRITERS * EACH,
+            "every committed change arrived once"
+        );
         for w in 0..WRITERS as i64 {
             let mine: Vec<i64> = events
                 .iter()
                 .filter(|e| e["data"]["writer"] == w)
                 .map(|e| e["data"]["n"].as_i64().unwrap())
                 .collect();
-            assert_eq!(mine, (0..EACH as i64).collect::<Vec<_>>(), "a writer's changes keep its order");
+            assert_eq!(
+                mine,
+                (0..EACH as i64).collect::<Vec<_>>(),
+                "a writer's changes keep its order"
+            );
         }
     })
     .await;

@@ -40,7 +40,13 @@ async fn dates_beyond_the_documented_range_answer_400_naming_the_field_on_both_b
     each_backend(|app| async move {
         let far = json!(["-5000-01-01T00:00:00Z", "x", uuid::Uuid::now_v7()]);
         let res = app
-            .get(&format!("/api/v1/cities/440100/institutions?cursor={}", cursor_of(&far)), None)
+            .get(
+                &format!(
+                    "/api/v1/cities/440100/institutions?cursor={}",
+                    cursor_of(&far)
+                ),
+                None,
+            )
             .await;
         let problem = assert_problem(res, 400, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "cursor");
@@ -50,19 +56,38 @@ async fn dates_beyond_the_documented_range_answer_400_naming_the_field_on_both_b
             "/api/v1/audit-logs/verify?to=-5000-01-01T00:00:00Z",
             "/api/v1/audit-logs?to=1000-01-01T00:00:00Z",
         ] {
-            let problem = assert_problem(app.get(path, Some(&auditor)).await, 400, "validation_failed").await;
+            let problem = assert_problem(
+                app.get(path, Some(&auditor)).await,
+                400,
+                "validation_failed",
+            )
+            .await;
             let field = problem["errors"][0]["field"].as_str().unwrap();
             assert!(field == "from" || field == "to", "{path}: {problem}");
         }
         let admin = app.token("city_admin", Some("440100"), None);
         let mut body = institution_body("440100", 800, "远古");
         body["business_term_end"] = json!("-5000-01-01");
-        let problem = assert_problem(app.post("/api/v1/institutions", Some(&admin), &body).await, 400, "validation_failed").await;
+        let problem = assert_problem(
+            app.post("/api/v1/institutions", Some(&admin), &body).await,
+            400,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], "business_term_end");
         assert_eq!(problem["errors"][0]["rule"], "range");
-        let inst = app.create_institution(&institution_body("440100", 801, "正常")).await;
+        let inst = app
+            .create_institution(&institution_body("440100", 801, "正常"))
+            .await;
         let path = format!("/api/v1/institutions/{}", inst["id"].as_str().unwrap());
-        let patch = app.patch(&path, Some(&admin), Some("\"v1\""), &json!({"business_term_end": "-5000-01-01"})).await;
+        let patch = app
+            .patch(
+                &path,
+                Some(&admin),
+                Some("\"v1\""),
+                &json!({"business_term_end": "-5000-01-01"}),
+            )
+            .await;
         let problem = assert_problem(patch, 400, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "business_term_end");
     })
@@ -74,7 +99,13 @@ async fn a_nul_inside_a_decoded_cursor_answers_400() {
     each_backend(|app| async move {
         let key = json!(["2026-01-01T00:00:00Z", "a\u{0}b", uuid::Uuid::now_v7()]);
         let res = app
-            .get(&format!("/api/v1/cities/440100/institutions?cursor={}", cursor_of(&key)), None)
+            .get(
+                &format!(
+                    "/api/v1/cities/440100/institutions?cursor={}",
+                    cursor_of(&key)
+                ),
+                None,
+            )
             .await;
         let problem = assert_problem(res, 400, "validation_failed").await;
         assert_eq!(problem["errors"][0]["field"], "cursor");
@@ -86,18 +117,28 @@ async fn a_nul_inside_a_decoded_cursor_answers_400() {
 async fn a_phone_sent_in_the_wrong_shape_is_neither_echoed_nor_stored() {
     each_backend(|app| async move {
         let admin = app.token("city_admin", Some("440100"), None);
-        for (n, shape) in [json!(13812345678u64), json!(["13812345678"]), json!({"n": "13812345678"})]
-            .into_iter()
-            .enumerate()
+        for (n, shape) in [
+            json!(13812345678u64),
+            json!(["13812345678"]),
+            json!({"n": "13812345678"}),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let mut body = institution_body("440100", 810 + n as u32, "电话");
             body["contact_phone"] = shape;
             let res = app.post("/api/v1/institutions", Some(&admin), &body).await;
             let text = res.text().await.unwrap();
             assert!(text.contains("contact_phone"), "{text}");
-            assert!(!text.contains("1381234"), "the answer does not echo it: {text}");
+            assert!(
+                !text.contains("1381234"),
+                "the answer does not echo it: {text}"
+            );
         }
-        assert!(!audit_text(&app).await.contains("1381234"), "the audit log does not keep it");
+        assert!(
+            !audit_text(&app).await.contains("1381234"),
+            "the audit log does not keep it"
+        );
     })
     .await;
 }
@@ -155,17 +196,36 @@ async fn secrets_are_recognised_by_pattern_and_unknown_routes_keep_no_body() {
     each_backend(|app| async move {
         let admin = app.token("city_admin", Some("440100"), None);
         let mut body = institution_body("440100", 830, "秘密");
-        for key in ["passwd", "client_secret", "new_password", "id_token", "api_key", "private_key"] {
+        for key in [
+            "passwd",
+            "client_secret",
+            "new_password",
+            "id_token",
+            "api_key",
+            "private_key",
+        ] {
             body[key] = json!(format!("s3cr3t-{key}"));
         }
-        assert_problem(app.post("/api/v1/institutions", Some(&admin), &body).await, 400, "validation_failed").await;
+        assert_problem(
+            app.post("/api/v1/institutions", Some(&admin), &body).await,
+            400,
+            "validation_failed",
+        )
+        .await;
         let unknown = app
-            .post("/api/v1/nowhere", None, &json!({"password": "s3cr3t-anon", "note": "visible?"}))
+            .post(
+                "/api/v1/nowhere",
+                None,
+                &json!({"password": "s3cr3t-anon", "note": "visible?"}),
+            )
             .await;
         assert_problem(unknown, 404, "not_found").await;
         let text = audit_text(&app).await;
         assert!(!text.contains("s3cr3t"), "no secret reaches the audit log");
-        assert!(!text.contains("visible?"), "an unknown route's body is not kept");
+        assert!(
+            !text.contains("visible?"),
+            "an unknown route's body is not kept"
+        );
     })
     .await;
 }
@@ -189,15 +249,32 @@ async fn refused_requests_are_counted_per_client_not_stored_one_by_one() {
             }
             assert!(refused >= 25, "the flood was refused: {refused}");
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            let rows = scalar(&app.db, "SELECT COUNT(*) AS n FROM audit_logs WHERE status = 429").await;
-            assert!((1..=3).contains(&rows), "one record per client and window, not {rows}");
+            let rows = scalar(
+                &app.db,
+                "SELECT COUNT(*) AS n FROM audit_logs WHERE status = 429",
+            )
+            .await;
+            assert!(
+                (1..=3).contains(&rows),
+                "one record per client and window, not {rows}"
+            );
             let text = audit_text(&app).await;
-            assert!(!text.contains("xxxxxxxxxx"), "no body of a refused request is kept");
-            let counted: u64 = texts(&app.db, "SELECT response_body AS t FROM audit_logs WHERE status = 429")
-                .await
-                .iter()
-                .map(|t| serde_json::from_str::<Value>(t).unwrap()["refused"].as_u64().unwrap())
-                .sum();
+            assert!(
+                !text.contains("xxxxxxxxxx"),
+                "no body of a refused request is kept"
+            );
+            let counted: u64 = texts(
+                &app.db,
+                "SELECT response_body AS t FROM audit_logs WHERE status = 429",
+            )
+            .await
+            .iter()
+            .map(|t| {
+                serde_json::from_str::<Value>(t).unwrap()["refused"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .sum();
             assert_eq!(counted, refused, "every refusal counted");
         },
     )
@@ -207,10 +284,15 @@ async fn refused_requests_are_counted_per_client_not_stored_one_by_one() {
 /// The text column `t` of every row `sql` selects.
 async fn texts(db: &sea_orm::DatabaseConnection, sql: &str) -> Vec<String> {
     let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
         .await
         .unwrap();
-    rows.iter().filter_map(|r| r.try_get::<Option<String>>("", "t").unwrap()).collect()
+    rows.iter()
+        .filter_map(|r| r.try_get::<Option<String>>("", "t").unwrap())
+        .collect()
 }
 
 /// Reads the status line of the answer on `stream` (bounded wait).
@@ -230,7 +312,11 @@ async fn status_line<R: tokio::io::AsyncRead + Unpin>(stream: &mut R) -> String 
             Err(_) => continue,
         }
     }
-    String::from_utf8_lossy(&got).lines().next().unwrap_or("").to_owned()
+    String::from_utf8_lossy(&got)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -282,15 +368,27 @@ async fn a_client_over_its_connection_cap_is_refused_and_probes_are_never_rate_l
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
             let mut extra = TcpStream::connect(&addr).await.unwrap();
-            extra.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-            assert!(status_line(&mut extra).await.contains(" 429 "), "the fourth connection is refused");
+            extra
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            assert!(
+                status_line(&mut extra).await.contains(" 429 "),
+                "the fourth connection is refused"
+            );
             drop(held.pop());
             drop(extra);
             tokio::time::sleep(Duration::from_millis(100)).await;
             let mut again = TcpStream::connect(&addr).await.unwrap();
             for _ in 0..20 {
-                again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-                assert!(status_line(&mut again).await.contains(" 200 "), "probes are not rate-limited");
+                again
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .await
+                    .unwrap();
+                assert!(
+                    status_line(&mut again).await.contains(" 200 "),
+                    "probes are not rate-limited"
+                );
             }
         },
     )
@@ -305,7 +403,9 @@ async fn a_graceful_stop_answers_in_flight_requests_properly() {
                 .map(|_| {
                     let client = app.client.clone();
                     let url = app.url("/api/v1/cities/440100/institutions");
-                    tokio::spawn(async move { client.get(url).send().await.map(|r| r.status().as_u16()) })
+                    tokio::spawn(async move {
+                        client.get(url).send().await.map(|r| r.status().as_u16())
+                    })
                 })
                 .collect();
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -323,32 +423,74 @@ async fn a_graceful_stop_answers_in_flight_requests_properly() {
 #[tokio::test]
 async fn a_city_admin_reads_the_audit_records_of_its_citys_resources_only() {
     each_backend(|app| async move {
-        let province = crate::helpers::tokens::platform(&app.settings, "province_admin", Some("440300"), None, "prov-with-city");
-        let res = app.post("/api/v1/institutions", Some(&province), &institution_body("440300", 840, "深圳机构")).await;
-        assert_eq!(res.status(), 201, "a city claim does not narrow a province admin");
+        let province = crate::helpers::tokens::platform(
+            &app.settings,
+            "province_admin",
+            Some("440300"),
+            None,
+            "prov-with-city",
+        );
+        let res = app
+            .post(
+                "/api/v1/institutions",
+                Some(&province),
+                &institution_body("440300", 840, "深圳机构"),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "a city claim does not narrow a province admin"
+        );
         let sz_inst: Value = res.json().await.unwrap();
         let gz = app.token("city_admin", Some("440100"), None);
-        let probe = app.get(&format!("/api/v1/institutions/{}", sz_inst["id"].as_str().unwrap()), Some(&gz)).await;
+        let probe = app
+            .get(
+                &format!("/api/v1/institutions/{}", sz_inst["id"].as_str().unwrap()),
+                Some(&gz),
+            )
+            .await;
         assert_problem(probe, 404, "not_found").await;
         app.settle_audit().await;
-        let gz_view: Value = app.get_json("/api/v1/audit-logs?limit=200", Some(&gz)).await;
+        let gz_view: Value = app
+            .get_json("/api/v1/audit-logs?limit=200", Some(&gz))
+            .await;
         let gz_items = gz_view["items"].as_array().unwrap();
         assert!(
             gz_items.iter().all(|r| r["status"] != 201),
             "440100 does not read another city's create: {gz_view}"
         );
         let sz = app.token("city_admin", Some("440300"), None);
-        let sz_view: Value = app.get_json("/api/v1/audit-logs?limit=200", Some(&sz)).await;
+        let sz_view: Value = app
+            .get_json("/api/v1/audit-logs?limit=200", Some(&sz))
+            .await;
         let sz_items = sz_view["items"].as_array().unwrap();
-        assert!(sz_items.iter().any(|r| r["status"] == 201 && r["resource_city"] == "440300"));
         assert!(
-            sz_items.iter().any(|r| r["status"] == 404 && r["actor"]["city"] == "440100"),
+            sz_items
+                .iter()
+                .any(|r| r["status"] == 201 && r["resource_city"] == "440300")
+        );
+        assert!(
+            sz_items
+                .iter()
+                .any(|r| r["status"] == 404 && r["actor"]["city"] == "440100"),
             "440300 sees the probe against its institution"
         );
         let auditor = app.token("auditor", None, None);
-        let all: Value = app.get_json("/api/v1/audit-logs?status=201&limit=200", Some(&auditor)).await;
-        let create = all["items"].as_array().unwrap().iter().find(|r| r["route"] == "/api/v1/institutions").unwrap();
-        assert_eq!(create["actor"]["city"], Value::Null, "the unused claim is not recorded");
+        let all: Value = app
+            .get_json("/api/v1/audit-logs?status=201&limit=200", Some(&auditor))
+            .await;
+        let create = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["route"] == "/api/v1/institutions")
+            .unwrap();
+        assert_eq!(
+            create["actor"]["city"],
+            Value::Null,
+            "the unused claim is not recorded"
+        );
     })
     .await;
 }
@@ -387,13 +529,26 @@ async fn metric(app: &TestApp, name: &str) -> u64 {
 #[tokio::test]
 async fn ids_are_read_in_their_standard_form_only() {
     each_backend(|app| async move {
-        let inst = app.create_institution(&institution_body("440100", 850, "拼写")).await;
+        let inst = app
+            .create_institution(&institution_body("440100", 850, "拼写"))
+            .await;
         let id = inst["id"].as_str().unwrap();
         let admin = app.token("province_admin", None, None);
-        let upper = app.get(&format!("/api/v1/institutions/{}", id.to_uppercase()), Some(&admin)).await;
+        let upper = app
+            .get(
+                &format!("/api/v1/institutions/{}", id.to_uppercase()),
+                Some(&admin),
+            )
+            .await;
         assert_eq!(upper.status(), 200, "UUIDs are case-insensitive (RFC 9562)");
-        for alias in [id.replace('-', ""), format!("{{{id}}}"), format!("urn:uuid:{id}")] {
-            let res = app.get(&format!("/api/v1/institutions/{alias}"), Some(&admin)).await;
+        for alias in [
+            id.replace('-', ""),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+        ] {
+            let res = app
+                .get(&format!("/api/v1/institutions/{alias}"), Some(&admin))
+                .await;
             assert_problem(res, 404, "not_found").await;
         }
     })

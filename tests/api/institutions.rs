@@ -523,6 +523,15 @@ async fn updates_need_the_current_etag() {
             "etag_mismatch",
         )
         .await;
+        for stale in ["W/\"v2\"", "\"abc\"", "\"\"", "W/\"v1\", \"v9\""] {
+            assert_problem(
+                app.patch(&path, Some(&admin), Some(stale), &json!({"name": "戊"}))
+                    .await,
+                412,
+                "etag_mismatch",
+            )
+            .await;
+        }
         let malformed = app
             .patch(&path, Some(&admin), Some("v2"), &json!({"name": "戊"}))
             .await;
@@ -713,6 +722,41 @@ async fn lists_page_by_cursor_and_reject_unknown_parameters() {
             "not_found",
         )
         .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_status_history_pages_one_change_at_a_time_to_its_end() {
+    each_backend(|app| async move {
+        let inst = app
+            .create_institution(&institution_body("440100", 20, "历史"))
+            .await;
+        let id = inst["id"].as_str().unwrap();
+        for status in ["registered", "suspended", "registered"] {
+            assert_eq!(app.set_status(id, status).await.status(), 200);
+        }
+        let admin = app.token("city_admin", Some("440100"), None);
+        let mut seen = Vec::new();
+        let mut path = format!("/api/v1/institutions/{id}/status-changes?limit=1");
+        for _ in 0..10 {
+            let page: Value = app.get_json(&path, Some(&admin)).await;
+            let items = page["items"].as_array().unwrap();
+            assert_eq!(items.len(), 1, "{page}");
+            seen.push(items[0]["to_status"].as_str().unwrap().to_owned());
+            match page["next_cursor"].as_str() {
+                Some(cursor) => {
+                    path =
+                        format!("/api/v1/institutions/{id}/status-changes?limit=1&cursor={cursor}")
+                }
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            vec!["applied", "registered", "suspended", "registered"],
+            "every change once, and the last page has no next cursor"
+        );
     })
     .await;
 }

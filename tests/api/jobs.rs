@@ -7,7 +7,9 @@ use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use serde_json::Value;
 
 use crate::audit::scalar;
-use crate::helpers::{TestApp, TestDb, backends, each_backend, each_backend_with, spawn_with, test_settings};
+use crate::helpers::{
+    TestApp, TestDb, backends, each_backend, each_backend_with, spawn_with, test_settings,
+};
 
 /// The steps a job has run so far, from `/metrics`.
 async fn steps(app: &TestApp, job: &str) -> u64 {
@@ -57,14 +59,21 @@ async fn the_sealer_drains_a_backlog_larger_than_a_batch_in_one_run_and_then_res
         let app = spawn_with(settings, |_| {}).await;
         until_zero(
             &conn,
-            &format!("SELECT COUNT(*) AS n FROM audit_logs WHERE chain_seq IS NULL AND id <= {backlog}"),
+            &format!(
+                "SELECT COUNT(*) AS n FROM audit_logs WHERE chain_seq IS NULL AND id <= {backlog}"
+            ),
         )
         .await;
-        let report = safetrain::audit::verify::verify(&conn, None, None).await.unwrap();
+        let report = safetrain::audit::verify::verify(&conn, None, None)
+            .await
+            .unwrap();
         assert!(report.ok, "{backend:?}: {report:?}");
         // The backlog took ceil(n / 5) + 1 steps in its run; then the sealer sleeps its interval.
         let after_drain = steps(&app, "audit_sealer").await;
-        assert!(after_drain >= 3, "{backend:?}: several batches: {after_drain}");
+        assert!(
+            after_drain >= 3,
+            "{backend:?}: several batches: {after_drain}"
+        );
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(
             steps(&app, "audit_sealer").await,
@@ -81,20 +90,35 @@ async fn the_sealer_drains_a_backlog_larger_than_a_batch_in_one_run_and_then_res
 async fn a_leased_job_renews_its_lease_before_every_step_of_a_long_run() {
     each_backend(|app| async move {
         let expiries = Arc::new(Mutex::new(Vec::new()));
-        let mut jobs = safetrain::jobs::Jobs::new(Arc::new(safetrain::metrics::Metrics::new().unwrap()));
+        let mut jobs =
+            safetrain::jobs::Jobs::new(Arc::new(safetrain::metrics::Metrics::new().unwrap()));
         let (db, seen) = (app.db.clone(), expiries.clone());
         let mut left = 5;
-        jobs.spawn_leased("probe", app.db.clone(), Duration::from_secs(60), Duration::from_secs(3600), move || {
-            let (db, seen) = (db.clone(), seen.clone());
-            left -= 1;
-            let more = left > 0;
-            async move {
-                let at = safetrain::db::lease::expires_at(&db, "probe").await.unwrap();
-                seen.lock().unwrap().push(at.expect("the lease is held while a step runs"));
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                if more { safetrain::jobs::Step::More } else { safetrain::jobs::Step::Idle }
-            }
-        });
+        jobs.spawn_leased(
+            "probe",
+            app.db.clone(),
+            Duration::from_secs(60),
+            Duration::from_secs(3600),
+            move || {
+                let (db, seen) = (db.clone(), seen.clone());
+                left -= 1;
+                let more = left > 0;
+                async move {
+                    let at = safetrain::db::lease::expires_at(&db, "probe")
+                        .await
+                        .unwrap();
+                    seen.lock()
+                        .unwrap()
+                        .push(at.expect("the lease is held while a step runs"));
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    if more {
+                        safetrain::jobs::Step::More
+                    } else {
+                        safetrain::jobs::Step::Idle
+                    }
+                }
+            },
+        );
         for _ in 0..200 {
             if expiries.lock().unwrap().len() >= 5 {
                 break;
@@ -104,7 +128,10 @@ async fn a_leased_job_renews_its_lease_before_every_step_of_a_long_run() {
         jobs.shutdown().await;
         let seen = expiries.lock().unwrap().clone();
         assert_eq!(seen.len(), 5, "one run of five steps, then rest");
-        assert!(seen.windows(2).all(|w| w[0] < w[1]), "renewed before each step: {seen:?}");
+        assert!(
+            seen.windows(2).all(|w| w[0] < w[1]),
+            "renewed before each step: {seen:?}"
+        );
     })
     .await;
 }
@@ -150,10 +177,16 @@ async fn deleting_the_oldest_records_is_reported_as_a_missing_head() {
             .await
             .unwrap();
         let auditor = app.token("auditor", None, None);
-        let report: Value = app.get_json("/api/v1/audit-logs/verify", Some(&auditor)).await;
+        let report: Value = app
+            .get_json("/api/v1/audit-logs/verify", Some(&auditor))
+            .await;
         assert_eq!(report["ok"], false, "{report}");
         assert_eq!(report["breach"], "head_missing");
-        let head = scalar(&app.db, "SELECT id AS n FROM audit_logs WHERE chain_seq = 3").await;
+        let head = scalar(
+            &app.db,
+            "SELECT id AS n FROM audit_logs WHERE chain_seq = 3",
+        )
+        .await;
         assert_eq!(report["first_broken"], head);
     })
     .await;
@@ -183,7 +216,9 @@ async fn a_record_whose_content_hash_was_recomputed_still_breaks_its_link() {
         row.content_hash = Set(forged.content_hash.clone());
         row.update(&app.db).await.unwrap();
         let auditor = app.token("auditor", None, None);
-        let report: Value = app.get_json("/api/v1/audit-logs/verify", Some(&auditor)).await;
+        let report: Value = app
+            .get_json("/api/v1/audit-logs/verify", Some(&auditor))
+            .await;
         assert_eq!(report["ok"], false, "{report}");
         assert_eq!(report["first_broken"], victim.id);
         assert_eq!(report["breach"], "altered");

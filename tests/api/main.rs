@@ -1,14 +1,18 @@
 //! Integration tests through real HTTP, on SQLite and (with `SAFETRAIN_TEST_POSTGRES_URL`) PostgreSQL.
+mod architecture;
 mod audit;
 mod auth;
-mod architecture;
 mod changes;
 mod cities;
 mod cli;
 mod contract;
+mod hardening;
 mod helpers;
 mod institutions;
-mod hardening;
 mod jobs;
 mod operations;
 mod registry;
+mod template;
+
+#[global_allocator]
+static ALLOCATOR: template::Tracking = template::Tracking;

@@ -34,7 +34,6 @@ impl TestApp {
         )
         .await
     }
-
 }
 
 /// A valid unified social credit code numbered `n` in city `city`.
@@ -58,4 +57,3 @@ pub fn institution_body(city: &str, n: u32, name: &str) -> Value {
         "introduction": "从事安全生产培训。"
     })
 }
-

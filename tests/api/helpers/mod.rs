@@ -133,7 +133,11 @@ fn init_logs() {
     ONCE.call_once(|| {
         // Always installed (silent unless TEST_LOG is set): it also counts the connections the
         // HTTP layer refuses.
-        let filter = if std::env::var("TEST_LOG").is_ok() { "info,sqlx=warn" } else { "off" };
+        let filter = if std::env::var("TEST_LOG").is_ok() {
+            "info,sqlx=warn"
+        } else {
+            "off"
+        };
         safetrain::telemetry::init(filter);
     });
 }
