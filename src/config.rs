@@ -43,6 +43,9 @@ pub struct HttpSettings {
     pub keep_alive_secs: u64,
     /// Open connections one client address may hold (0: no cap; trusted proxies are exempt).
     pub max_connections_per_ip: usize,
+    /// How often a replica re-reads the version of a cached public answer (the longest time
+    /// another replica's change takes to show).
+    pub answer_cache_check_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -201,6 +204,7 @@ impl Default for HttpSettings {
             body_timeout_secs: 30,
             keep_alive_secs: 5,
             max_connections_per_ip: 1024,
+            answer_cache_check_ms: 500,
         }
     }
 }

@@ -202,6 +202,9 @@ impl Application {
             services: web::Data::new(Services {
                 cipher,
                 settings: settings.clone(),
+                answers: context::cache::AnswerCache::new(Duration::from_millis(
+                    settings.http.answer_cache_check_ms,
+                )),
             }),
             cities: web::Data::new(cities),
             metrics: metrics.clone(),

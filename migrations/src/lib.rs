@@ -11,6 +11,7 @@ mod m20261130_000007_add_audit_logs_actor_issuer;
 mod m20261130_000008_create_audit_checkpoints;
 mod m20261130_000009_create_change_events;
 mod m20261130_000010_recreate_idempotency_keys;
+mod m20261130_000011_create_cache_versions;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_create_audit_checkpoints::Migration),
             Box::new(m20261130_000009_create_change_events::Migration),
             Box::new(m20261130_000010_recreate_idempotency_keys::Migration),
+            Box::new(m20261130_000011_create_cache_versions::Migration),
         ]
     }
 }

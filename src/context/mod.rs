@@ -2,6 +2,7 @@
 //! operation's [`Policy`], the database, the audit context and the shared services. Through it a
 //! service opens the one write path ([`WriteTx`]) and a handler answers (so the audit log keeps
 //! the answer as its types mask it).
+pub mod cache;
 mod idempotency;
 mod reply;
 mod write;
@@ -27,6 +28,7 @@ use crate::error::AppError;
 pub struct Services {
     pub cipher: DataCipher,
     pub settings: Arc<Settings>,
+    pub answers: cache::AnswerCache,
 }
 
 /// The context of one request, for an operation admitting callers by `P`.

@@ -1,12 +1,16 @@
 //! Answers built through the context: the body is serialised once for the audit log (sensitive
 //! values masked by their types) and, when it holds no sensitive value, the same text is sent.
+use std::sync::Arc;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
 use super::Cx;
+use super::cache::Answer;
 use crate::auth::Policy;
 use crate::domain::for_audit;
+use crate::error::AppResult;
 use crate::http::etag::Versioned;
 use crate::http::pagination::{Page, link_next};
 
@@ -58,5 +62,41 @@ impl<P: Policy> Cx<P> {
             res.insert_header(("Idempotent-Replayed", "true"));
         }
         self.reply_with(res, &v.value)
+    }
+}
+
+impl<P: Policy> Cx<P> {
+    /// A public page served from the answer cache of `scope` (see [`super::cache`]), built by
+    /// `build` when the scope changed or the page was not asked for yet. Only for answers with
+    /// no sensitive value: the audit log keeps the text as sent.
+    pub async fn cached_page<T: Serialize>(
+        &self,
+        scope: &str,
+        key: &str,
+        build: impl AsyncFnOnce() -> AppResult<Page<T>>,
+    ) -> AppResult<HttpResponse> {
+        let answers = &self.svc.answers;
+        let (version, hit) = answers.get(self.db.get_ref(), scope, key).await?;
+        let answer = match hit {
+            Some(answer) => answer,
+            None => {
+                let page = build().await?;
+                let (text, masked) = for_audit(&page);
+                debug_assert!(!masked, "cached answers carry no sensitive value");
+                let answer = Arc::new(Answer {
+                    body: text.into(),
+                    next_cursor: page.next_cursor.clone(),
+                });
+                answers.put(scope, key, version, answer.clone());
+                answer
+            }
+        };
+        self.audit
+            .set_response(String::from_utf8_lossy(&answer.body).into_owned());
+        let mut res = HttpResponse::Ok();
+        link_next(&mut res, &self.req, answer.next_cursor.as_deref());
+        Ok(res
+            .content_type("application/json")
+            .body(answer.body.clone()))
     }
 }

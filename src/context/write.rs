@@ -40,6 +40,7 @@ pub struct WriteTx<'c> {
     actor: &'c Actor,
     cx: CxParts<'c>,
     changes: Vec<Change>,
+    invalidated: Vec<String>,
     pub(super) claim: Option<Claim>,
 }
 
@@ -48,6 +49,7 @@ struct CxParts<'c> {
     audit: &'c crate::audit::AuditContext,
     req: &'c actix_web::HttpRequest,
     cipher: &'c crate::crypto::DataCipher,
+    answers: &'c super::cache::AnswerCache,
 }
 
 impl<P: Policy<Caller = Actor>> Cx<P> {
@@ -61,8 +63,10 @@ impl<P: Policy<Caller = Actor>> Cx<P> {
                 audit: &self.audit,
                 req: &self.req,
                 cipher: &self.svc.cipher,
+                answers: &self.svc.answers,
             },
             changes: Vec::new(),
+            invalidated: Vec::new(),
             claim: None,
         })
     }
@@ -98,6 +102,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Marks a cached scope as changed by this write (its version moves with the commit).
+    pub async fn invalidate(&mut self, scope: String) -> AppResult<()> {
+        super::cache::bump(&self.txn, &scope).await?;
+        self.invalidated.push(scope);
+        Ok(())
+    }
+
     /// Commits the write with its change events and its audit record (`status` and `answer`
     /// as the caller receives them); nothing is committed if any of them fails.
     pub async fn commit<T: Serialize>(self, status: u16, answer: &T) -> AppResult<()> {
@@ -126,6 +137,9 @@ impl WriteTx<'_> {
             .record_in(&self.txn, self.actor, status, request, for_audit(answer).0)
             .await?;
         self.txn.commit().await?;
+        for scope in &self.invalidated {
+            self.cx.answers.forget(scope);
+        }
         Ok(())
     }
 }

@@ -208,6 +208,10 @@ pub async fn list_city_registry(
     path: web::Path<RegistryPath>,
     query: ValidQuery<RegistryQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = service::registry(&cx, &path.code, &query.0).await?;
-    Ok(cx.page(&page))
+    service::known_city(&cx, &path.code)?;
+    let key = format!("{:?}|{:?}", query.0.limit, query.0.cursor);
+    cx.cached_page(&service::registry_scope(&path.code), &key, async || {
+        service::registry(&cx, &path.code, &query.0).await
+    })
+    .await
 }

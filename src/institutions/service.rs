@@ -303,6 +303,7 @@ pub async fn update(
         return Err(AppError::precondition_failed());
     }
     let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    tx.invalidate(registry_scope(&updated.city_code)).await?;
     let shared = to_dto(&cx.svc.cipher, true, updated)?;
     tx.changed(
         RESOURCE,
@@ -356,6 +357,7 @@ pub async fn change_status(
         ));
     }
     let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    tx.invalidate(registry_scope(&updated.city_code)).await?;
     let mut answer =
         record_step(&mut tx, &cx.svc.cipher, updated, Some(from), &body.reason).await?;
     answer.value.contact_phone = reshow(&answer.value.contact_phone, in_full(&cx.actor));
@@ -374,15 +376,26 @@ pub async fn status_history(
     Ok(Page::from_rows(rows, limit, |m| m.id, to_status_change))
 }
 
+/// The answer-cache scope of a city's public registry: every write that can change what it
+/// shows invalidates it.
+pub fn registry_scope(city: &str) -> String {
+    format!("registry:{city}")
+}
+
+/// Fails with 404 unless `city` is a city module.
+pub fn known_city(cx: &Cx<Public>, city: &str) -> AppResult<()> {
+    match cx.data::<Catalog>()?.get(city) {
+        Some(_) => Ok(()),
+        None => Err(AppError::not_found()),
+    }
+}
+
 /// The public registry of one city: registered institutions, in registration order then name.
 pub async fn registry(
     cx: &Cx<Public>,
     city: &str,
     q: &RegistryQuery,
 ) -> AppResult<Page<RegistryEntry>> {
-    if cx.data::<Catalog>()?.get(city).is_none() {
-        return Err(AppError::not_found());
-    }
     let limit = Limit::of(q.limit);
     let rows = repo::registry(cx.db.get_ref(), city, Cursor::key(&q.cursor)?, limit).await?;
     Ok(Page::from_rows(

@@ -1,4 +1,4 @@
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{assert_problem, each_backend, institution_body};
 
@@ -134,4 +134,74 @@ async fn the_registry_refuses_sorting_ranking_and_bad_paging() {
         .await;
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_cached_registry_page_changes_at_once_here_and_soon_on_another_server() {
+    for backend in crate::helpers::backends() {
+        let db = crate::helpers::TestDb::new(backend).await;
+        let mut settings = crate::helpers::test_settings(&db);
+        settings.http.answer_cache_check_ms = 200;
+        let a = crate::helpers::spawn_with(settings.clone(), |_| {}).await;
+        let b = crate::helpers::spawn_with(settings, |_| {}).await;
+        let path = "/api/v1/cities/440100/institutions";
+        let names = |page: Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert!(names(a.get_json(path, None).await).is_empty());
+        assert!(
+            names(b.get_json(path, None).await).is_empty(),
+            "both servers cached the empty page"
+        );
+        let inst = a
+            .create_institution(&institution_body("440100", 950, "缓存"))
+            .await;
+        assert_eq!(
+            a.set_status(inst["id"].as_str().unwrap(), "registered")
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            names(a.get_json(path, None).await),
+            vec!["缓存"],
+            "{backend:?}: at once where it was written"
+        );
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            seen = names(b.get_json(path, None).await);
+            if !seen.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            seen,
+            vec!["缓存"],
+            "{backend:?}: the other server sees the new version"
+        );
+        let admin = a.token("city_admin", Some("440100"), None);
+        let renamed = a
+            .patch(
+                &format!("/api/v1/institutions/{}", inst["id"].as_str().unwrap()),
+                Some(&admin),
+                Some("\"v2\""),
+                &json!({"name": "缓存二"}),
+            )
+            .await;
+        assert_eq!(renamed.status(), 200);
+        assert_eq!(
+            names(a.get_json(path, None).await),
+            vec!["缓存二"],
+            "a profile change shows too"
+        );
+        a.handle.stop(false).await;
+        b.handle.stop(false).await;
+        db.drop_db().await;
+    }
 }
