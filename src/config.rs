@@ -474,3 +474,33 @@ fn positive(key: &str, value: u64) -> Result<(), SettingError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_settings_file_names_every_key_rightly() {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str(
+                include_str!("../safetrain.example.toml"),
+                config::FileFormat::Toml,
+            ))
+            .build()
+            .unwrap();
+        let settings: Settings = raw.try_deserialize().unwrap();
+        settings.validate().unwrap();
+        assert_eq!(settings.http.body_timeout_secs, 30);
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidr_blocks_or_addresses() {
+        let mut s = Settings {
+            trusted_proxies: vec!["10.0.0.0/8".into(), "192.0.2.1".into()],
+            ..Default::default()
+        };
+        assert_eq!(s.trusted_proxy_nets().unwrap().len(), 2);
+        s.trusted_proxies.push("nowhere".into());
+        assert_eq!(s.validate().unwrap_err().key, "trusted_proxies");
+    }
+}

@@ -38,27 +38,14 @@ pub fn spawn_jobs(
     refused: Arc<Refused>,
 ) {
     let lease_ttl = Duration::from_secs(settings.lease_ttl_secs);
-    let (seal_db, batch) = (db.clone(), settings.seal_batch_size);
-    jobs.spawn_leased(
+    jobs.spawn_batches(
         SEAL_LEASE,
         db.clone(),
         lease_ttl,
         Duration::from_millis(settings.seal_interval_ms),
-        move || {
-            let (db, metrics) = (seal_db.clone(), metrics.clone());
-            async move {
-                match seal::seal_batch(&db, batch).await {
-                    Ok(n) => {
-                        metrics.audit_sealed.inc_by(n);
-                        if n < batch { Step::Idle } else { Step::More }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error.chain = %crate::error::error_chain(&e), "sealing failed");
-                        Step::Idle
-                    }
-                }
-            }
-        },
+        settings.seal_batch_size,
+        metrics.audit_sealed.clone(),
+        |db, batch| async move { seal::seal_batch(&db, batch).await },
     );
     let (purge_db, retention) = (db.clone(), settings.retention_days);
     jobs.spawn_leased(

@@ -3,10 +3,9 @@
 //! leaves a checkpoint (the last purged link), so verification can tell a purged head from a
 //! deleted one.
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, QueryOrder, QuerySelect,
-    Statement,
 };
 
 use super::chain::{GENESIS, link};
@@ -88,59 +87,35 @@ pub async fn seal_batch(db: &DatabaseConnection, batch: u64) -> Result<u64, DbEr
 }
 
 /// Writes `(id, chain_seq, prev_hash, chain_hash)` into records not sealed yet; answers whether
-/// every one was still unsealed. PostgreSQL gets the batch as one `UPDATE … FROM (VALUES …)`
-/// (one round trip instead of a thousand); SQLite, in process, gets one primary-key update per
-/// record, which its planner always answers with a rowid lookup (its plan for the joined form
-/// degraded to seconds per batch under load).
+/// every one still was.
 async fn write_links<C: ConnectionTrait>(
     txn: &C,
     links: &[(i64, i64, String, String)],
 ) -> Result<bool, DbErr> {
-    let backend = txn.get_database_backend();
-    if backend != sea_orm::DbBackend::Postgres {
-        for (id, seq, prev, hash) in links {
-            let updated = Entity::update_many()
-                .col_expr(Column::ChainSeq, Expr::value(*seq))
-                .col_expr(Column::PrevHash, Expr::value(prev.clone()))
-                .col_expr(Column::ChainHash, Expr::value(hash.clone()))
-                .filter(Column::Id.eq(*id))
-                .filter(Column::ChainSeq.is_null())
-                .exec(txn)
-                .await?;
-            if updated.rows_affected != 1 {
-                return Ok(false);
-            }
-        }
-        return Ok(true);
-    }
-    let mut values = Vec::with_capacity(links.len() * 4);
-    let mut tuples = Vec::with_capacity(links.len());
-    for (id, seq, prev, hash) in links {
-        let n = values.len();
-        tuples.push(format!(
-            "(${}::bigint, ${}::bigint, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4
-        ));
-        values.extend([
-            (*id).into(),
-            (*seq).into(),
-            prev.clone().into(),
-            hash.clone().into(),
-        ]);
-    }
-    let sql = format!(
-        "UPDATE audit_logs SET chain_seq = v.seq, prev_hash = v.prev, chain_hash = v.hash \
-         FROM (VALUES {}) AS v(id, seq, prev, hash) \
-         WHERE audit_logs.id = v.id AND audit_logs.chain_seq IS NULL",
-        tuples.join(", ")
-    );
-    let updated = txn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    Ok(updated.rows_affected() == links.len() as u64)
+    let rows = links
+        .iter()
+        .map(|(id, seq, prev, hash)| {
+            vec![
+                (*id).into(),
+                (*seq).into(),
+                prev.clone().into(),
+                hash.clone().into(),
+            ]
+        })
+        .collect();
+    db::bulk::assign(
+        txn,
+        "audit_logs",
+        ("id", "bigint"),
+        "chain_seq",
+        &[
+            ("chain_seq", "bigint"),
+            ("prev_hash", "text"),
+            ("chain_hash", "text"),
+        ],
+        rows,
+    )
+    .await
 }
 
 /// Deletes sealed records older than the retention period, after keeping the newest of their

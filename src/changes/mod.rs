@@ -103,27 +103,13 @@ pub fn spawn_jobs(
     lease_ttl: std::time::Duration,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
 ) {
-    use crate::jobs::Step;
-    let (step_db, batch) = (db.clone(), settings.sequence_batch_size);
-    jobs.spawn_leased(
+    jobs.spawn_batches(
         sequencer::LEASE,
         db.clone(),
         lease_ttl,
         std::time::Duration::from_millis(settings.sequence_interval_ms),
-        move || {
-            let (db, metrics) = (step_db.clone(), metrics.clone());
-            async move {
-                match sequencer::sequence_batch(&db, batch).await {
-                    Ok(n) => {
-                        metrics.changes_sequenced.inc_by(n);
-                        if n < batch { Step::Idle } else { Step::More }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error.chain = %crate::error::error_chain(&e), "sequencing change events failed");
-                        Step::Idle
-                    }
-                }
-            }
-        },
+        settings.sequence_batch_size,
+        metrics.changes_sequenced.clone(),
+        |db, batch| async move { sequencer::sequence_batch(&db, batch).await },
     );
 }

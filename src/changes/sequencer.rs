@@ -1,8 +1,7 @@
 //! The sequencer: gives committed change events consecutive feed positions.
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    QuerySelect,
 };
 
 use super::entity::{Column, Entity};
@@ -53,41 +52,21 @@ pub async fn sequence_batch(db: &DatabaseConnection, batch: u64) -> Result<u64, 
 }
 
 /// Writes `(id, position)` into events not positioned yet; answers whether every one still was.
-/// One statement on PostgreSQL, a primary-key update per event on SQLite (in process).
 async fn write_positions<C: ConnectionTrait>(
     txn: &C,
     assigned: &[(i64, i64)],
 ) -> Result<bool, DbErr> {
-    let backend = txn.get_database_backend();
-    if backend != sea_orm::DbBackend::Postgres {
-        for (id, position) in assigned {
-            let updated = Entity::update_many()
-                .col_expr(Column::Position, Expr::value(*position))
-                .filter(Column::Id.eq(*id))
-                .filter(Column::Position.is_null())
-                .exec(txn)
-                .await?;
-            if updated.rows_affected != 1 {
-                return Ok(false);
-            }
-        }
-        return Ok(true);
-    }
-    let mut values = Vec::with_capacity(assigned.len() * 2);
-    let mut tuples = Vec::with_capacity(assigned.len());
-    for (id, position) in assigned {
-        let n = values.len();
-        tuples.push(format!("(${}::bigint, ${}::bigint)", n + 1, n + 2));
-        values.extend([(*id).into(), (*position).into()]);
-    }
-    let sql = format!(
-        "UPDATE change_events SET position = v.position \
-         FROM (VALUES {}) AS v(id, position) \
-         WHERE change_events.id = v.id AND change_events.position IS NULL",
-        tuples.join(", ")
-    );
-    let updated = txn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    Ok(updated.rows_affected() == assigned.len() as u64)
+    let rows = assigned
+        .iter()
+        .map(|(id, position)| vec![(*id).into(), (*position).into()])
+        .collect();
+    db::bulk::assign(
+        txn,
+        "change_events",
+        ("id", "bigint"),
+        "position",
+        &[("position", "bigint")],
+        rows,
+    )
+    .await
 }

@@ -1,5 +1,6 @@
 //! Database connection (SQLite in WAL mode or PostgreSQL), migrations, write transactions,
 //! unique constraints, keyset paging and leases.
+pub mod bulk;
 pub mod constraint;
 pub mod lease;
 pub mod page;

@@ -149,6 +149,7 @@ async fn record_step(
     Ok(shared)
 }
 
+#[tracing::instrument(skip_all, fields(city = %body.city_code))]
 pub async fn create(
     cx: &Cx<Regulators>,
     key: &IdempotencyKey,
@@ -222,10 +223,12 @@ pub async fn create(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(institution = %id))]
 pub async fn get(cx: &Cx<Readers>, id: Uuid) -> AppResult<Versioned<Institution>> {
     load(cx, id).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(cx: &Cx<Readers>, q: &InstitutionListQuery) -> AppResult<Page<Institution>> {
     if let Some(city) = &q.city_code
         && cx.data::<Catalog>()?.get(city).is_none()
@@ -251,6 +254,7 @@ pub async fn list(cx: &Cx<Readers>, q: &InstitutionListQuery) -> AppResult<Page<
         .try_map(|m| to_dto(&cx.svc.cipher, full, m).map(|v| v.value))
 }
 
+#[tracing::instrument(skip_all, fields(institution = %id))]
 pub async fn update(
     cx: &Cx<Editors>,
     id: Uuid,
@@ -323,6 +327,7 @@ fn reshow(phone: &crate::domain::ShownPhone, in_full: bool) -> crate::domain::Sh
     Phone::from_db(phone.as_str().to_owned()).shown(in_full)
 }
 
+#[tracing::instrument(skip_all, fields(institution = %id, to = %body.status))]
 pub async fn change_status(
     cx: &Cx<Regulators>,
     id: Uuid,
@@ -365,6 +370,7 @@ pub async fn change_status(
     Ok(answer)
 }
 
+#[tracing::instrument(skip_all, fields(institution = %id))]
 pub async fn status_history(
     cx: &Cx<Readers>,
     id: Uuid,
@@ -391,6 +397,7 @@ pub fn known_city(cx: &Cx<Public>, city: &str) -> AppResult<()> {
 }
 
 /// The public registry of one city: registered institutions, in registration order then name.
+#[tracing::instrument(skip_all, fields(city = city))]
 pub async fn registry(
     cx: &Cx<Public>,
     city: &str,

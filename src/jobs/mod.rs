@@ -9,6 +9,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::db::lease;
 use crate::metrics::Metrics;
@@ -53,21 +54,25 @@ impl Jobs {
     {
         let cancel = self.cancel.clone();
         let steps = self.metrics.job_steps.with_label_values(&[name]);
-        self.set.spawn(async move {
-            loop {
-                while {
-                    steps.inc();
-                    step().await == Step::More
-                } && !cancel.is_cancelled()
-                {
-                    tokio::task::yield_now().await;
+        let span = tracing::info_span!("job", job = name);
+        self.set.spawn(
+            async move {
+                loop {
+                    while {
+                        steps.inc();
+                        step().await == Step::More
+                    } && !cancel.is_cancelled()
+                    {
+                        tokio::task::yield_now().await;
+                    }
+                    if sleep_or_cancel(&cancel, interval).await {
+                        break;
+                    }
                 }
-                if sleep_or_cancel(&cancel, interval).await {
-                    break;
-                }
+                tracing::debug!(job = name, "job stopped");
             }
-            tracing::debug!(job = name, "job stopped");
-        });
+            .instrument(span),
+        );
     }
 
     /// Runs `step` every `interval` while this process holds the lease `name` (taken when free
@@ -87,7 +92,9 @@ impl Jobs {
         let holder = self.holder.clone();
         let steps = self.metrics.job_steps.with_label_values(&[name]);
         let ttl = chrono::Duration::from_std(lease_ttl).unwrap_or(chrono::Duration::seconds(15));
-        self.set.spawn(async move {
+        let span = tracing::info_span!("job", job = name);
+        self.set.spawn(
+            async move {
             loop {
                 loop {
                     match lease::try_acquire(&db, name, &holder, ttl).await {
@@ -113,6 +120,43 @@ impl Jobs {
                 tracing::warn!(job = name, error.chain = %crate::error::error_chain(&e), "releasing the lease failed");
             }
             tracing::debug!(job = name, "job stopped");
+        }
+            .instrument(span),
+        );
+    }
+
+    /// Runs `work(db, batch)` under the lease `name`: a full batch means more may wait (run again
+    /// at once, the lease renewed), fewer means rest until `interval`. Each item done counts in
+    /// `done`; a failure is logged and waits for the next interval.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn_batches<F, Fut>(
+        &mut self,
+        name: &'static str,
+        db: DatabaseConnection,
+        lease_ttl: Duration,
+        interval: Duration,
+        batch: u64,
+        done: prometheus::IntCounter,
+        work: F,
+    ) where
+        F: Fn(DatabaseConnection, u64) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<u64, sea_orm::DbErr>> + Send,
+    {
+        let step_db = db.clone();
+        self.spawn_leased(name, db, lease_ttl, interval, move || {
+            let (run, done) = (work(step_db.clone(), batch), done.clone());
+            async move {
+                match run.await {
+                    Ok(n) => {
+                        done.inc_by(n);
+                        if n < batch { Step::Idle } else { Step::More }
+                    }
+                    Err(e) => {
+                        tracing::warn!(job = name, error.chain = %crate::error::error_chain(&e), "batch failed");
+                        Step::Idle
+                    }
+                }
+            }
         });
     }
 

@@ -3,6 +3,7 @@
 //! and snapshots come with the data-sharing issue.
 mod dto;
 mod routes;
+mod service;
 
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
