@@ -53,6 +53,7 @@ codes! {
     InstitutionExited = ("institution_exited", 409, "an exited institution cannot be changed"),
     ConcurrentChange = ("concurrent_change", 409, "the resource changed meanwhile; read it again and retry"),
     IdempotencyInProgress = ("idempotency_in_progress", 409, "a request with this Idempotency-Key is still being processed; retry"),
+    FeedPositionAhead = ("feed_position_ahead", 409, "`after` names a feed position not handed out yet (the feed was restored from an older copy, or the position is wrong)"),
     EtagMismatch = ("etag_mismatch", 412, "If-Match names no current version of the resource"),
     PayloadTooLarge = ("payload_too_large", 413, "the body exceeds the size limit"),
     UnsupportedMediaType = ("unsupported_media_type", 415, "the body is not of a media type the operation takes"),

@@ -22,6 +22,7 @@ use crate::http::responses::*;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changes after `after`", body = ChangePage),
+        (status = 409, response = Conflict),
         SignedInErrors,
     )
 )]

@@ -3,7 +3,7 @@ use super::dto::{ChangeEvent, ChangePage, ChangeQuery};
 use crate::auth::Role;
 use crate::changes::{Operation, feed};
 use crate::context::Cx;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::http::pagination::Limit;
 
 crate::policy!(/// Who may read the change feed: the provincial supervision platform.
@@ -16,9 +16,8 @@ pub async fn changes(cx: &Cx<Consumers>, q: &ChangeQuery) -> AppResult<ChangePag
     let page = feed::read(cx.db.get_ref(), after, Limit::of(q.limit), &q.type_list())
         .await?
         .map_err(|end| {
-            AppError::field(
-                "after",
-                "range",
+            AppError::new(
+                Code::FeedPositionAhead,
                 format!("no change has this position yet (the last is {})", end.last),
             )
         })?;

@@ -108,8 +108,13 @@ async fn the_feed_carries_every_change_of_institutions_in_order() {
         let beyond = app
             .get("/api/v1/sharing/changes?after=6", Some(&consumer))
             .await;
-        let problem = assert_problem(beyond, 400, "validation_failed").await;
-        assert_eq!(problem["errors"][0]["field"], "after");
+        let problem = assert_problem(beyond, 409, "feed_position_ahead").await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("the last is 5")
+        );
         let province = app.token("province_admin", None, None);
         assert_problem(
             app.get("/api/v1/sharing/changes", Some(&province)).await,

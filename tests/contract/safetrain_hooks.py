@@ -19,6 +19,8 @@ say what the server rightly demands, and each printed when the run ends:
      that does not strongly match the current version, by design, and the schema cannot know
      the current version. `If-Match: *` (which matches) and malformed values (400) are NOT
      waived.
+   - 400 whose only field is `credit_code` with rule `check_character`, where the test-data
+     hook did not reach the case (stateful phase): the same checksum as in 1.
    - 422 `idempotency_key_reused` on a create when the request carries a
      well-formed Idempotency-Key (1-200 visible ASCII characters): generated keys repeat
      ("0", "a", ...) with other bodies, and answering 422 then is the documented contract;
@@ -63,8 +65,11 @@ def credit_check_character(first17: str) -> str:
 
 
 def _is_positive(case) -> bool:
+    """Positive cases, and those of the stateful phase, which are built from the schema as
+    valid data and carry no generation mode."""
     meta = getattr(case, "meta", None)
-    return meta is not None and meta.generation.mode == GenerationMode.POSITIVE
+    generation = getattr(meta, "generation", None)
+    return generation is None or generation.mode == GenerationMode.POSITIVE
 
 
 @schemathesis.hook
@@ -130,6 +135,21 @@ def filter_failure(context, failure, case, response) -> bool:
         and "cursor" in (case.query or {})
     ):
         WAIVED[f"{op_id}: 400 for a cursor the server never issued"] += 1
+        return False
+
+    if (
+        response.status_code == 400
+        and problem.get("code") == "validation_failed"
+        and isinstance(errors, list)
+        and errors
+        and all(
+            isinstance(e, dict) and e.get("field") == "credit_code" and e.get("rule") == "check_character"
+            for e in errors
+        )
+    ):
+        # Where the test-data hook could not set the check character (a case the stateful
+        # phase built without passing it through map_case): a mod-31 checksum no schema can state.
+        WAIVED[f"{op_id}: 400 for a credit code with a wrong GB 32100 check character"] += 1
         return False
 
     if_match = _header(case, "If-Match")
