@@ -357,6 +357,13 @@ impl Settings {
         )?;
         positive("idempotency.ttl_hours", self.idempotency.ttl_hours.into())?;
         positive("audit.seal_batch_size", self.audit.seal_batch_size)?;
+        // One batch is one statement: PostgreSQL binds at most 65,535 parameters.
+        at_most("audit.seal_batch_size", self.audit.seal_batch_size, 10_000)?;
+        at_most(
+            "changes.sequence_batch_size",
+            self.changes.sequence_batch_size,
+            10_000,
+        )?;
         positive("audit.purge_interval_secs", self.audit.purge_interval_secs)?;
         positive("audit.refused_window_secs", self.audit.refused_window_secs)?;
         positive(
@@ -468,6 +475,16 @@ impl Settings {
     }
 }
 
+fn at_most(key: &str, value: u64, max: u64) -> Result<(), SettingError> {
+    if value > max {
+        return Err(SettingError::new(
+            key,
+            format!("must be at most {max}, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
 fn positive(key: &str, value: u64) -> Result<(), SettingError> {
     if value == 0 {
         return Err(SettingError::new(key, "must be greater than 0"));
@@ -502,5 +519,17 @@ mod tests {
         assert_eq!(s.trusted_proxy_nets().unwrap().len(), 2);
         s.trusted_proxies.push("nowhere".into());
         assert_eq!(s.validate().unwrap_err().key, "trusted_proxies");
+    }
+
+    #[test]
+    fn a_batch_too_large_for_one_statement_is_refused() {
+        let mut s = Settings::default();
+        s.audit.seal_batch_size = 10_000;
+        assert!(s.validate().is_ok());
+        s.audit.seal_batch_size = 10_001;
+        assert_eq!(s.validate().unwrap_err().key, "audit.seal_batch_size");
+        s.audit.seal_batch_size = 1_000;
+        s.changes.sequence_batch_size = 50_000;
+        assert_eq!(s.validate().unwrap_err().key, "changes.sequence_batch_size");
     }
 }

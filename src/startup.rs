@@ -22,7 +22,7 @@ use crate::crypto::DataCipher;
 use crate::http::limits::ConnectionLimit;
 use crate::http::rate_limit::RateLimits;
 use crate::http::{self, ClientIps};
-use crate::jobs::{Jobs, Step};
+use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{audit_logs, changes, cities, context, db, institutions, openapi, operations, sharing};
 
@@ -311,7 +311,7 @@ fn spawn_jobs(
     let limits = limits.clone();
     jobs.spawn_local("rate_limit_prune", Duration::from_secs(60), move || {
         limits.prune();
-        std::future::ready(Step::Idle)
+        std::future::ready(())
     });
     jobs
 }

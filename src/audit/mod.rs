@@ -56,14 +56,18 @@ pub fn spawn_jobs(
         move || {
             let db = purge_db.clone();
             async move {
-                match seal::purge(&db, retention).await {
-                    Ok(n) if n > 0 => tracing::info!(records = n, "purged audit records past retention"),
-                    Ok(_) => {}
+                match seal::purge(&db, retention, seal::PURGE_CHUNK).await {
+                    Ok((n, more)) => {
+                        if n > 0 {
+                            tracing::info!(records = n, "purged audit records past retention");
+                        }
+                        if more { Step::More } else { Step::Idle }
+                    }
                     Err(e) => {
-                        tracing::warn!(error.chain = %crate::error::error_chain(&e), "audit purge failed")
+                        tracing::warn!(error.chain = %crate::error::error_chain(&e), "audit purge failed");
+                        Step::Idle
                     }
                 }
-                Step::Idle
             }
         },
     );
@@ -72,10 +76,7 @@ pub fn spawn_jobs(
         Duration::from_secs(settings.refused_window_secs),
         move || {
             let (refused, sink) = (refused.clone(), sink.clone());
-            async move {
-                refused.flush(&sink).await;
-                Step::Idle
-            }
+            async move { refused.flush(&sink).await }
         },
     );
 }

@@ -33,10 +33,10 @@ use super::writer::{AuditSink, Pending};
 use super::{entity, sanitize};
 use crate::auth::Actor;
 use crate::error::{AppError, PROBLEM_JSON};
-use crate::http::ClientIp;
 use crate::http::body::{self, SharedMeter};
 use crate::http::extract::TypedBody;
 use crate::http::trace::RequestId;
+use crate::http::{ClientIp, Slot};
 
 /// What is known of the request being audited; shared by the recorder and the handler.
 #[derive(Clone)]
@@ -219,6 +219,8 @@ async fn record<B: MessageBody + 'static>(
             .map(ServiceResponse::map_into_boxed_body);
     }
     let ctx = new_context(&req);
+    let caller = Slot::<Actor>::default();
+    req.extensions_mut().insert(caller.clone());
     let meter = ctx.lock().meter.clone();
     let payload = req.take_payload();
     req.set_payload(body::tap(payload, meter, recorder.body_timeout));
@@ -232,8 +234,9 @@ async fn record<B: MessageBody + 'static>(
             let bytes = actix_web::body::to_bytes(res.into_body())
                 .await
                 .unwrap_or_default();
+            let actor = caller.get();
             let pending = ctx.lock().to_record(Outcome {
-                actor: None,
+                actor: actor.as_ref(),
                 status,
                 request_body: None,
                 response_body: Some(String::from_utf8_lossy(&bytes).into_owned()),

@@ -118,26 +118,53 @@ async fn write_links<C: ConnectionTrait>(
     .await
 }
 
-/// Deletes sealed records older than the retention period, after keeping the newest of their
-/// links as a checkpoint, then the stored bodies only such records could point at; answers how
-/// many records went.
-pub async fn purge(db: &DatabaseConnection, retention_days: u32) -> Result<u64, DbErr> {
+/// Records one purge transaction deletes at most, so a first purge of a long log never holds
+/// the write lock (SQLite) or one transaction (PostgreSQL) for long.
+pub const PURGE_CHUNK: i64 = 10_000;
+
+/// Deletes the oldest sealed records past the retention period, at most `chunk` of them, after keeping the newest of their links as a checkpoint; once no such record is left,
+/// the stored bodies only purged records could point at. Answers how many records went and
+/// whether more wait.
+pub async fn purge(
+    db: &DatabaseConnection,
+    retention_days: u32,
+    chunk: i64,
+) -> Result<(u64, bool), DbErr> {
     let cutoff = db::now() - chrono::Duration::days(retention_days.into());
     let txn = db::begin_write(db).await?;
-    let newest_purged: Option<(Option<i64>, Option<String>)> = Entity::find()
+    let newest: Option<Option<i64>> = Entity::find()
         .select_only()
         .column(Column::ChainSeq)
-        .column(Column::ChainHash)
         .filter(Column::OccurredAt.lt(cutoff))
         .filter(Column::ChainSeq.is_not_null())
         .order_by_desc(Column::ChainSeq)
         .into_tuple()
         .one(&txn)
         .await?;
-    let mut purged = 0;
-    if let Some((Some(seq), Some(hash))) = newest_purged {
+    let Some(Some(newest)) = newest else {
+        super::bodies::purge(&txn, cutoff).await?;
+        txn.commit().await?;
+        return Ok((0, false));
+    };
+    let oldest: Option<Option<i64>> = Entity::find()
+        .select_only()
+        .column(Column::ChainSeq)
+        .filter(Column::ChainSeq.is_not_null())
+        .order_by_asc(Column::ChainSeq)
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    let bound = newest.min(oldest.flatten().unwrap_or(newest) + chunk.max(1) - 1);
+    let link: Option<Option<String>> = Entity::find()
+        .select_only()
+        .column(Column::ChainHash)
+        .filter(Column::ChainSeq.eq(bound))
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    if let Some(Some(hash)) = link {
         checkpoint::Entity::insert(checkpoint::ActiveModel {
-            chain_seq: Set(seq),
+            chain_seq: Set(bound),
             chain_hash: Set(hash),
             created_at: Set(db::now()),
         })
@@ -148,16 +175,19 @@ pub async fn purge(db: &DatabaseConnection, retention_days: u32) -> Result<u64, 
         )
         .exec_without_returning(&txn)
         .await?;
-        // Only records up to the checkpoint go, so the chain stays one unbroken run.
-        purged = Entity::delete_many()
-            .filter(Column::ChainSeq.lte(seq))
-            .exec(&txn)
-            .await?
-            .rows_affected;
     }
-    super::bodies::purge(&txn, cutoff).await?;
+    // Only records up to the checkpoint go, so the chain stays one unbroken run.
+    let purged = Entity::delete_many()
+        .filter(Column::ChainSeq.lte(bound))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let more = bound < newest;
+    if !more {
+        super::bodies::purge(&txn, cutoff).await?;
+    }
     txn.commit().await?;
-    Ok(purged)
+    Ok((purged, more))
 }
 
 /// The newest checkpoint at or below `seq`.

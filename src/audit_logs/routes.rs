@@ -33,7 +33,9 @@ pub async fn list_audit_logs(
     query: ValidQuery<AuditLogQuery>,
 ) -> AppResult<HttpResponse> {
     let page = service::list(&cx, &query.0).await?;
-    Ok(cx.page(&page))
+    let res = cx.page(&page);
+    cx.audit.set_response(service::audit_summary(&page));
+    Ok(res)
 }
 
 /// Verify the audit hash chain

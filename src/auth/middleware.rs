@@ -11,8 +11,8 @@ use futures_util::future::LocalBoxFuture;
 
 use super::{Actor, Authenticator};
 use crate::error::{AppError, Code};
-use crate::http::ClientIp;
 use crate::http::rate_limit::{RateLimits, RateSubject};
+use crate::http::{ClientIp, Slot};
 
 /// The layer, with what it needs given up front.
 pub fn layer<B: MessageBody + 'static>(
@@ -60,6 +60,9 @@ async fn authenticate<B: MessageBody + 'static>(
             span.record("actor", actor.subject.as_str());
             span.record("role", actor.role.as_str());
             req.extensions_mut().insert(RateSubject(actor.key()));
+            if let Some(slot) = req.extensions().get::<Slot<Actor>>() {
+                slot.set(actor.clone());
+            }
             req.extensions_mut().insert(actor);
             next.call(req)
                 .await

@@ -98,21 +98,21 @@ pub enum Scope {
 /// so a caller without the role learns that (403) before anything about its request, and a
 /// service that takes the context needs no second check.
 pub trait Policy: 'static {
-    /// What the operation knows of its caller: an [`Actor`], or for public operations an
-    /// `Option<Actor>`.
+    /// What the operation knows of its caller: an [`Actor`], or nothing for public operations.
     type Caller: Clone;
 
     fn admit(actor: Option<Actor>) -> Result<Self::Caller, AppError>;
 }
 
-/// Operations anyone may call, signed in or not.
+/// Operations anyone may call, signed in or not; they do not depend on who calls (the audit
+/// record still names a signed-in caller).
 pub struct Public;
 
 impl Policy for Public {
-    type Caller = Option<Actor>;
+    type Caller = ();
 
-    fn admit(actor: Option<Actor>) -> Result<Option<Actor>, AppError> {
-        Ok(actor)
+    fn admit(_: Option<Actor>) -> Result<(), AppError> {
+        Ok(())
     }
 }
 

@@ -101,7 +101,9 @@ impl AnswerCache {
             checked: None,
             answers: HashMap::new(),
         });
-        if s.version != current {
+        // Forward only: a read that began before a write committed must not take the scope
+        // back to the version before it.
+        if current > s.version {
             s.version = current;
             s.answers.clear();
         }

@@ -33,7 +33,7 @@ pub struct Services {
 
 /// The context of one request, for an operation admitting callers by `P`.
 pub struct Cx<P: Policy> {
-    /// The caller: an [`Actor`], or `Option<Actor>` for public operations.
+    /// The caller: an [`Actor`], or `()` for public operations.
     pub actor: P::Caller,
     /// The database pool of this server worker.
     pub db: web::Data<DatabaseConnection>,
@@ -73,10 +73,6 @@ impl<P: Policy> FromRequest for Cx<P> {
 }
 
 impl<P: Policy> Cx<P> {
-    pub fn request(&self) -> &HttpRequest {
-        &self.req
-    }
-
     /// Shared state of type `T` registered at start (500 if the app was built without it).
     pub fn data<T: 'static>(&self) -> Result<web::Data<T>, AppError> {
         self.req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
@@ -85,10 +81,5 @@ impl<P: Policy> Cx<P> {
                 std::any::type_name::<T>()
             ))
         })
-    }
-
-    /// The signed-in caller, if any (whatever the policy's caller type).
-    pub fn signed_in(&self) -> Option<Actor> {
-        self.req.extensions().get::<Actor>().cloned()
     }
 }

@@ -16,9 +16,37 @@ pub mod trace;
 
 pub use client_ip::{ClientIp, ClientIps};
 
+use std::sync::{Arc, Mutex};
+
 use actix_web::HttpResponse;
 
 use crate::error::AppError;
+
+/// A value an inner layer fills in for an outer one that no longer has the request when an
+/// error escapes the layers between (the recorder learns the caller this way).
+pub struct Slot<T>(Arc<Mutex<Option<T>>>);
+
+impl<T> Clone for Slot<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self(Arc::new(Mutex::new(None)))
+    }
+}
+
+impl<T: Clone> Slot<T> {
+    pub fn set(&self, value: T) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    }
+
+    pub fn get(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
 
 /// Any path no route matches: 404 problem+json.
 pub async fn not_found() -> Result<HttpResponse, AppError> {

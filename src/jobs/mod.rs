@@ -41,16 +41,12 @@ impl Jobs {
         }
     }
 
-    /// This process's name as a lease holder.
-    pub fn holder(&self) -> &str {
-        &self.holder
-    }
-
-    /// Runs `step` every `interval` in this process.
+    /// Runs `step` every `interval` in this process (work of this process alone: flushing its
+    /// counters, pruning its memory).
     pub fn spawn_local<F, Fut>(&mut self, name: &'static str, interval: Duration, mut step: F)
     where
         F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = Step> + Send,
+        Fut: Future<Output = ()> + Send,
     {
         let cancel = self.cancel.clone();
         let steps = self.metrics.job_steps.with_label_values(&[name]);
@@ -58,13 +54,8 @@ impl Jobs {
         self.set.spawn(
             async move {
                 loop {
-                    while {
-                        steps.inc();
-                        step().await == Step::More
-                    } && !cancel.is_cancelled()
-                    {
-                        tokio::task::yield_now().await;
-                    }
+                    steps.inc();
+                    step().await;
                     if sleep_or_cancel(&cancel, interval).await {
                         break;
                     }

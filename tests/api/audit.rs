@@ -462,18 +462,18 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
         app.create_institution(&institution_body("440100", 400, "保留"))
             .await;
         assert_eq!(
-            seal::purge(&conn, 180).await.unwrap(),
+            seal::purge(&conn, 180, 10_000).await.unwrap().0,
             0,
             "{backend:?}: unsealed records are never purged"
         );
         while seal::seal_batch(&conn, 1000).await.unwrap() > 0 {}
         assert_eq!(
-            seal::purge(&conn, 180).await.unwrap(),
+            seal::purge(&conn, 180, 10_000).await.unwrap().0,
             1,
             "{backend:?}: the sealed record past retention goes"
         );
         assert_eq!(
-            seal::purge(&conn, 180).await.unwrap(),
+            seal::purge(&conn, 180, 10_000).await.unwrap().0,
             0,
             "recent records stay"
         );
@@ -491,7 +491,7 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             .await
             .unwrap();
         }
-        seal::purge(&conn, 180).await.unwrap();
+        seal::purge(&conn, 180, 10_000).await.unwrap().0;
         assert_eq!(
             scalar(
                 &conn,

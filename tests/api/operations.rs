@@ -96,7 +96,8 @@ async fn a_panicking_handler_answers_500_without_internals_and_is_audited() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let app = spawn_with(test_settings(&db), panicking_route).await;
-        let res = app.get("/api/v1/test-panic", None).await;
+        let caller = app.token("province_admin", None, None);
+        let res = app.get("/api/v1/test-panic", Some(&caller)).await;
         let problem = assert_problem(res, 500, "internal_error").await;
         assert!(
             !problem.to_string().contains("hunter2") && !problem.to_string().contains("secret"),
@@ -113,6 +114,10 @@ async fn a_panicking_handler_answers_500_without_internals_and_is_audited() {
             .get_json("/api/v1/audit-logs?status=500", Some(&auditor))
             .await;
         assert_eq!(logs["items"].as_array().unwrap().len(), 1, "{backend:?}");
+        assert_eq!(
+            logs["items"][0]["actor"]["role"], "province_admin",
+            "the caller is known even when the handler panicked"
+        );
         app.handle.stop(false).await;
         db.drop_db().await;
     }
