@@ -491,7 +491,7 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
             .await
             .unwrap();
         }
-        seal::purge(&conn, 180, 10_000).await.unwrap().0;
+        seal::purge(&conn, 180, 10_000).await.unwrap();
         assert_eq!(
             scalar(
                 &conn,
