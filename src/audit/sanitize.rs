@@ -134,6 +134,15 @@ mod tests {
     }
 
     #[test]
+    fn a_body_of_exactly_the_limit_is_kept() {
+        let at_limit = format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_BODY_BYTES - 8));
+        assert_eq!(at_limit.len(), MAX_BODY_BYTES);
+        assert_eq!(for_storage(at_limit.clone()), at_limit);
+        let over = format!("{at_limit} ");
+        assert!(for_storage(over).contains("sha256"));
+    }
+
+    #[test]
     fn large_bodies_become_digests() {
         let big = format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_BODY_BYTES));
         let out: Value = serde_json::from_str(&for_storage(big.clone())).unwrap();

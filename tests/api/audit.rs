@@ -523,3 +523,45 @@ async fn sealed_records_past_retention_are_purged_and_retention_is_never_below_1
     settings.audit.retention_days = 179;
     assert_eq!(settings.validate().unwrap_err().key, "audit.retention_days");
 }
+
+#[tokio::test]
+async fn an_unread_body_is_recorded_by_its_declared_size_and_no_body_as_nothing() {
+    each_backend(|app| async move {
+        let body = serde_json::json!({"name": "未读"}).to_string();
+        let refused = app
+            .request(reqwest::Method::POST, "/api/v1/institutions", None)
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+        let refused_id = refused.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let plain = app.get("/api/v1/cities/440100", None).await;
+        let plain_id = plain.headers()["x-request-id"].to_str().unwrap().to_owned();
+        app.settle_audit().await;
+        let auditor = app.token("auditor", None, None);
+        let page: Value = app
+            .get_json("/api/v1/audit-logs?limit=200", Some(&auditor))
+            .await;
+        let record = |id: &str| {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["request_id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            record(&refused_id)["request_body"],
+            serde_json::json!({"size": body.len(), "read": false}),
+            "the token is refused before the body is read"
+        );
+        assert_eq!(record(&plain_id)["request_body"], Value::Null);
+    })
+    .await;
+}
