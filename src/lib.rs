@@ -42,6 +42,8 @@ pub mod metrics;
 pub mod openapi;
 /// Liveness, readiness and metrics endpoints.
 pub mod operations;
+/// Code tables of training (categories, the special-operation catalogue, training types).
+pub mod reference;
 /// The change feed for the provincial supervision platform.
 pub mod sharing;
 /// Server construction.

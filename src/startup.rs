@@ -24,7 +24,9 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
-use crate::{audit_logs, changes, cities, context, db, institutions, openapi, operations, sharing};
+use crate::{
+    audit_logs, changes, cities, context, db, institutions, openapi, operations, reference, sharing,
+};
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
 pub struct Module {
@@ -32,24 +34,23 @@ pub struct Module {
     pub doc: fn() -> utoipa::openapi::OpenApi,
 }
 
+/// The module of folder `$m`: its `configure` and its `Doc`.
+macro_rules! module {
+    ($m:ident) => {
+        Module {
+            configure: $m::configure,
+            doc: <$m::Doc as OpenApi>::openapi,
+        }
+    };
+}
+
 /// Every resource module. Adding a resource is one line here.
 pub const MODULES: &[Module] = &[
-    Module {
-        configure: cities::configure,
-        doc: <cities::Doc as OpenApi>::openapi,
-    },
-    Module {
-        configure: institutions::configure,
-        doc: <institutions::Doc as OpenApi>::openapi,
-    },
-    Module {
-        configure: audit_logs::configure,
-        doc: <audit_logs::Doc as OpenApi>::openapi,
-    },
-    Module {
-        configure: sharing::configure,
-        doc: <sharing::Doc as OpenApi>::openapi,
-    },
+    module!(cities),
+    module!(institutions),
+    module!(audit_logs),
+    module!(sharing),
+    module!(reference),
 ];
 
 /// The prefix of every resource module's routes.

@@ -11,6 +11,7 @@ mod helpers;
 mod institutions;
 mod jobs;
 mod operations;
+mod reference;
 mod registry;
 mod template;
 
