@@ -44,6 +44,8 @@ pub mod openapi;
 pub mod operations;
 /// Code tables of training (categories, the special-operation catalogue, training types).
 pub mod reference;
+/// Prohibited-content screening: the term lists and the matcher every text goes through.
+pub mod screening;
 /// The change feed for the provincial supervision platform.
 pub mod sharing;
 /// Server construction.

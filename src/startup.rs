@@ -25,7 +25,8 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, context, db, institutions, openapi, operations, reference, sharing,
+    audit_logs, changes, cities, context, db, institutions, openapi, operations, reference,
+    screening, sharing,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -51,6 +52,7 @@ pub const MODULES: &[Module] = &[
     module!(audit_logs),
     module!(sharing),
     module!(reference),
+    module!(screening),
 ];
 
 /// The prefix of every resource module's routes.

@@ -37,7 +37,7 @@ fn table() -> Alias {
 }
 
 /// The version of `scope` the database holds (0 before any write).
-async fn version<C: ConnectionTrait>(db: &C, scope: &str) -> Result<i64, DbErr> {
+pub async fn version<C: ConnectionTrait>(db: &C, scope: &str) -> Result<i64, DbErr> {
     let select = Query::select()
         .column(Alias::new("version"))
         .from(table())

@@ -13,6 +13,7 @@ mod jobs;
 mod operations;
 mod reference;
 mod registry;
+mod screening;
 mod template;
 
 #[global_allocator]

@@ -1,0 +1,110 @@
+//! Text as the matcher sees it: full-width forms folded to their ASCII counterparts, ASCII
+//! letters in lower case, and the characters people put between the letters of a word to slip
+//! past a filter (spaces, zero-width characters, common separators) left out. Every kept
+//! character remembers where it stood, so a hit can be reported in the text as sent.
+
+/// Characters left out between letters: white space, zero-width characters and separators.
+fn is_filler(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200b}'
+                | '\u{200c}'
+                | '\u{200d}'
+                | '\u{2060}'
+                | '\u{feff}'
+                | '\u{00ad}'
+                | '*'
+                | '.'
+                | '·'
+                | '・'
+                | '-'
+                | '_'
+                | '~'
+                | '|'
+                | '/'
+                | '\\'
+                | '+'
+                | '#'
+                | '，'
+                | '。'
+                | '、'
+                | ','
+                | '!'
+                | '！'
+                | '?'
+                | '？'
+        )
+}
+
+/// Full-width ASCII (U+FF01–U+FF5E) and the ideographic space to their ASCII forms; ASCII
+/// letters to lower case.
+fn fold(c: char) -> char {
+    let c = match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    };
+    c.to_ascii_lowercase()
+}
+
+/// The normalised text and, for each of its characters, the byte range it came from.
+pub struct Normalized {
+    pub text: String,
+    /// `origin[i]` is the byte range in the original of the character starting at byte `starts[i]`.
+    starts: Vec<usize>,
+    origin: Vec<(usize, usize)>,
+}
+
+impl Normalized {
+    pub fn new(raw: &str) -> Self {
+        let mut text = String::with_capacity(raw.len());
+        let (mut starts, mut origin) = (Vec::new(), Vec::new());
+        for (at, c) in raw.char_indices() {
+            let folded = fold(c);
+            if is_filler(folded) {
+                continue;
+            }
+            starts.push(text.len());
+            origin.push((at, at + c.len_utf8()));
+            text.push(folded);
+        }
+        Self {
+            text,
+            starts,
+            origin,
+        }
+    }
+
+    /// The byte range in the original text of the normalised byte range `start..end`.
+    pub fn original(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self.starts.partition_point(|s| *s < start);
+        let last = self.starts.partition_point(|s| *s < end).saturating_sub(1);
+        (self.origin[first].0, self.origin[last.max(first)].1)
+    }
+}
+
+/// A term as the matcher stores it (the same folding and filler removal).
+pub fn term(raw: &str) -> String {
+    Normalized::new(raw).text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_and_spaced_out_text_folds_to_the_plain_form() {
+        assert_eq!(Normalized::new("ＡＢＣ　１２３").text, "abc123");
+        assert_eq!(Normalized::new("赌 博").text, "赌博");
+        assert_eq!(Normalized::new("赌\u{200b}*博").text, "赌博");
+        let n = Normalized::new("课程 含 赌 博 内容");
+        let at = n.text.find("赌博").unwrap();
+        let (s, e) = n.original(at, at + "赌博".len());
+        assert_eq!(
+            &"课程 含 赌 博 内容"[s..e],
+            "赌 博",
+            "the span in the text as sent"
+        );
+    }
+}
