@@ -122,6 +122,15 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_only_inside_an_array_is_removed_too() {
+        let text = json!({"items": [{"name": "a"}, {"api_key": "s3cr3t"}]}).to_string();
+        let stored = for_storage(text);
+        assert!(!stored.contains("s3cr3t"), "{stored}");
+        let text = json!([[{"token": "s3cr3t"}], {"x": 1}]).to_string();
+        assert!(!for_storage(text).contains("s3cr3t"));
+    }
+
+    #[test]
     fn text_without_secrets_is_kept_as_it_is() {
         let plain = r#"{"items":[{"name":"A","city_code":"440100"}],"next_cursor":null}"#;
         assert_eq!(for_storage(plain.into()), plain);

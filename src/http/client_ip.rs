@@ -160,4 +160,28 @@ mod tests {
         );
         assert_eq!(resolve(lb, "10.0.0.5:1", &[]).unwrap(), "10.0.0.5");
     }
+
+    #[test]
+    fn a_trusted_proxy_is_known_as_such_and_an_address_prints_as_text() {
+        let ips = ClientIps::new(vec!["10.0.0.0/8".parse().unwrap()]);
+        assert!(ips.contains("10.1.2.3".parse().unwrap()));
+        assert!(
+            ips.contains("::ffff:10.1.2.3".parse().unwrap()),
+            "IPv4-mapped IPv6 too"
+        );
+        assert!(!ips.contains("11.0.0.1".parse().unwrap()));
+        let ip = ClientIp {
+            ip: Some("203.0.113.7".parse().unwrap()),
+            via_proxy: false,
+        };
+        assert_eq!(ip.text(), "203.0.113.7");
+        assert_eq!(
+            ClientIp {
+                ip: None,
+                via_proxy: false
+            }
+            .text(),
+            "unknown"
+        );
+    }
 }

@@ -102,6 +102,13 @@ mod tests {
     }
 
     #[test]
+    fn a_versioned_value_carries_its_etag_and_serialises_as_the_value() {
+        let v = Versioned::new(serde_json::json!({"a": 1}), 4);
+        assert_eq!(v.etag(), "\"v4\"");
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"a":1}"#);
+    }
+
+    #[test]
     fn if_match_follows_rfc_9110_strong_comparison() {
         assert_eq!(code(Some(&etag(3)), 3), None);
         assert_eq!(

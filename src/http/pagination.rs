@@ -233,6 +233,54 @@ mod tests {
         assert_eq!(e.errors()[0].field, "cursor");
     }
 
+    #[derive(Deserialize)]
+    struct Q {
+        limit: Option<Limit>,
+        cursor: Option<Cursor>,
+    }
+
+    fn query(q: &str) -> Result<Q, serde_urlencoded::de::Error> {
+        serde_urlencoded::from_str(q)
+    }
+
+    #[test]
+    fn limits_and_cursors_keep_their_bounds() {
+        assert_eq!(Limit::of(None), DEFAULT_LIMIT);
+        assert_eq!(query("limit=1").unwrap().limit.unwrap().get(), 1);
+        assert_eq!(Limit::of(query("limit=200").unwrap().limit), 200);
+        for bad in ["limit=0", "limit=201", "limit=-1"] {
+            assert!(query(bad).is_err(), "{bad}");
+        }
+        let longest = "a".repeat(MAX_CURSOR);
+        assert!(query(&format!("cursor={longest}")).is_ok());
+        assert!(query(&format!("cursor={longest}a")).is_err());
+        assert!(query("cursor=aZ09-_").is_ok());
+        for bad in ["cursor=", "cursor=a%2Bb", "cursor=a.b", "cursor=a%3Db"] {
+            assert!(query(bad).is_err(), "{bad}");
+        }
+        let none: Option<Cursor> = None;
+        assert_eq!(Cursor::key::<i64>(&none).unwrap(), None);
+        let some = Some(Cursor(Cursor::encode(&7i64)));
+        assert_eq!(Cursor::key::<i64>(&some).unwrap(), Some(7));
+    }
+
+    #[test]
+    fn the_next_page_is_linked_with_the_other_parameters_kept() {
+        let req = actix_web::test::TestRequest::get()
+            .uri("/api/v1/things?limit=2&cursor=old&city=%E5%B9%BF")
+            .to_http_request();
+        let mut res = actix_web::HttpResponse::Ok();
+        link_next(&mut res, &req, Some("next"));
+        let res = res.finish();
+        assert_eq!(
+            res.headers().get("link").unwrap(),
+            "</api/v1/things?limit=2&city=%E5%B9%BF&cursor=next>; rel=\"next\""
+        );
+        let mut last = actix_web::HttpResponse::Ok();
+        link_next(&mut last, &req, None);
+        assert!(last.finish().headers().get("link").is_none());
+    }
+
     #[test]
     fn one_row_beyond_the_limit_yields_a_cursor() {
         let page: Page<i64> = Page::from_rows(vec![1i64, 2, 3], 2, |r| *r, |r| r);

@@ -37,12 +37,11 @@ fn is_filler(c: char) -> bool {
         )
 }
 
-/// Full-width ASCII (U+FF01–U+FF5E) and the ideographic space to their ASCII forms; ASCII
-/// letters to lower case.
+/// Full-width ASCII (U+FF01–U+FF5E) to its ASCII form, ASCII letters to lower case. (The
+/// ideographic space is white space, left out as a filler.)
 fn fold(c: char) -> char {
     let c = match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        0x3000 => ' ',
         _ => c,
     };
     c.to_ascii_lowercase()
