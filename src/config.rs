@@ -30,6 +30,60 @@ pub struct Settings {
     pub crypto: CryptoSettings,
     pub idempotency: IdempotencySettings,
     pub changes: ChangesSettings,
+    pub blobs: BlobSettings,
+}
+
+/// Where files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BlobBackend {
+    /// A directory (`blobs.dir`, by default `<data_dir>/blobs`).
+    #[default]
+    Local,
+    /// An S3-compatible store (`blobs.s3`).
+    S3,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobSettings {
+    pub backend: BlobBackend,
+    pub dir: Option<PathBuf>,
+    pub s3: Option<S3Settings>,
+    /// The largest courseware file accepted, in MiB.
+    pub max_courseware_mib: u64,
+    /// The largest image (a photo, a portrait) accepted, in MiB.
+    pub max_image_mib: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub endpoint: String,
+    pub bucket: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Plain HTTP to the endpoint (a store on a private network); HTTPS otherwise.
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+impl Default for BlobSettings {
+    fn default() -> Self {
+        Self {
+            backend: BlobBackend::Local,
+            dir: None,
+            s3: None,
+            max_courseware_mib: 2048,
+            max_image_mib: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -193,6 +247,7 @@ impl Default for Settings {
             crypto: CryptoSettings::default(),
             idempotency: IdempotencySettings::default(),
             changes: ChangesSettings::default(),
+            blobs: BlobSettings::default(),
         }
     }
 }
@@ -374,6 +429,14 @@ impl Settings {
             "changes.sequence_interval_ms",
             self.changes.sequence_interval_ms,
         )?;
+        positive("blobs.max_courseware_mib", self.blobs.max_courseware_mib)?;
+        positive("blobs.max_image_mib", self.blobs.max_image_mib)?;
+        if self.blobs.backend == BlobBackend::S3 && self.blobs.s3.is_none() {
+            return Err(SettingError::new(
+                "blobs.s3",
+                "must be set when blobs.backend is s3",
+            ));
+        }
         if self.audit.retention_days < MIN_AUDIT_RETENTION_DAYS {
             return Err(SettingError::new(
                 "audit.retention_days",

@@ -12,6 +12,8 @@ pub mod audit;
 pub mod audit_logs;
 /// Bearer tokens, roles, tenant scope and policies.
 pub mod auth;
+/// The blob store: files kept outside the database, streamed in with their hash.
+pub mod blobs;
 /// Change events and the sequencer that gives them feed positions.
 pub mod changes;
 /// City modules and their fixtures.

@@ -128,6 +128,11 @@ mod tests {
         assert!(!stored.contains("s3cr3t"), "{stored}");
         let text = json!([[{"token": "s3cr3t"}], {"x": 1}]).to_string();
         assert!(!for_storage(text).contains("s3cr3t"));
+        let two = json!({"items": [{"passwd": "s3cr3t"}, {"secret": "s3cr3t"}]}).to_string();
+        assert!(
+            !for_storage(two).contains("s3cr3t"),
+            "every element, not just one"
+        );
     }
 
     #[test]

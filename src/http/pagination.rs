@@ -246,6 +246,7 @@ mod tests {
     #[test]
     fn limits_and_cursors_keep_their_bounds() {
         assert_eq!(Limit::of(None), DEFAULT_LIMIT);
+        assert_eq!(query("limit=7").unwrap().limit.unwrap().get(), 7);
         assert_eq!(query("limit=1").unwrap().limit.unwrap().get(), 1);
         assert_eq!(Limit::of(query("limit=200").unwrap().limit), 200);
         for bad in ["limit=0", "limit=201", "limit=-1"] {

@@ -2,6 +2,7 @@
 mod architecture;
 mod audit;
 mod auth;
+mod blobs;
 mod changes;
 mod cities;
 mod cli;

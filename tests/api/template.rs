@@ -114,9 +114,11 @@ async fn a_large_non_json_body_is_recorded_as_its_hash_and_size_without_being_bu
         let sent = answer.split_once("\r\n\r\n").unwrap().1.to_owned();
         assert!(answer.contains(&format!("\"total\":{SIZE}")));
         let largest = LARGEST.load(Ordering::Relaxed);
+        // Buffering the body whole needs one allocation of its size (a growing buffer, more);
+        // other tests running meanwhile allocate far less than that.
         assert!(
-            largest < 4 * 1024 * 1024,
-            "{backend:?}: no allocation near the body's size ({largest} bytes)"
+            largest < SIZE,
+            "{backend:?}: no allocation as large as the body ({largest} bytes)"
         );
         app.settle_audit().await;
         let auditor = app.token("auditor", None, None);

@@ -2,6 +2,7 @@
 //! `SAFETRAIN_TEST_POSTGRES_URL` is set) on a fresh PostgreSQL database of its own.
 pub mod institutions;
 pub mod jwks;
+pub mod s3;
 pub mod tokens;
 
 pub use institutions::{credit_code, institution_body};
