@@ -540,6 +540,14 @@ async fn an_unread_body_is_recorded_by_its_declared_size_and_no_body_as_nothing(
             .to_str()
             .unwrap()
             .to_owned();
+        let empty = app
+            .request(reqwest::Method::POST, "/api/v1/institutions", None)
+            .header("Content-Type", "application/json")
+            .header("Content-Length", "0")
+            .send()
+            .await
+            .unwrap();
+        let empty_id = empty.headers()["x-request-id"].to_str().unwrap().to_owned();
         let plain = app.get("/api/v1/cities/440100", None).await;
         let plain_id = plain.headers()["x-request-id"].to_str().unwrap().to_owned();
         app.settle_audit().await;
@@ -562,6 +570,11 @@ async fn an_unread_body_is_recorded_by_its_declared_size_and_no_body_as_nothing(
             "the token is refused before the body is read"
         );
         assert_eq!(record(&plain_id)["request_body"], Value::Null);
+        assert_eq!(
+            record(&empty_id)["request_body"],
+            Value::Null,
+            "an empty body is no body"
+        );
     })
     .await;
 }
