@@ -2,7 +2,13 @@
 //! checked on input and published with the same limits.
 use super::{Invalid, string_newtype, string_schema};
 
-/// A character that counts as visible: anything but whitespace and U+0000.
+/// Unicode white space (what `char::is_whitespace` and `str::trim` know), as the inside of an
+/// ECMA-262 character class.
+pub const WHITESPACE_CLASS: &str =
+    "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// A character that counts as visible: anything but whitespace and U+0000 (the class is
+/// [`WHITESPACE_CLASS`], written out so the pattern is a constant).
 const NOT_BLANK: &str = "^[^\\u0000]*[^\\u0000\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000]*$";
 
 /// Checks U+0000, blankness and length (in characters, as sent and as kept).
@@ -73,6 +79,20 @@ bounded_text!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_pattern_knows_the_same_white_space_as_trim() {
+        assert!(NOT_BLANK.contains(&format!("[^\\u0000{WHITESPACE_CLASS}]")));
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+        {
+            let n = c as u32;
+            let listed = matches!(n, 0x09..=0x0D | 0x20 | 0x85 | 0xA0 | 0x1680 | 0x2000..=0x200A)
+                || [0x2028, 0x2029, 0x202F, 0x205F, 0x3000].contains(&n);
+            assert!(listed, "U+{n:04X} is white space but not in the class");
+        }
+    }
 
     #[test]
     fn text_must_have_a_visible_character_and_fit() {

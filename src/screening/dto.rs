@@ -105,6 +105,34 @@ pub struct ScreeningList {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// A term as published: 1–50 characters with a letter among them (not only white space,
+/// zero-width characters and separators), no U+0000. Checked by [`valid_terms`].
+pub struct ScreeningTerm;
+
+impl utoipa::PartialSchema for ScreeningTerm {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let letter = super::normalize::term_letter_class();
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A term: 1–50 characters, not only white space, zero-width characters and \
+                 separators (`*`, `.`, `·`, `-`, `_`, `|`, `/`, punctuation and their full-width \
+                 forms), which the matcher leaves out",
+            ))
+            .examples([serde_json::json!("赌博")])
+            .min_length(Some(1))
+            .max_length(Some(50))
+            .pattern(Some(format!("^[^\\u0000]*{letter}[^\\u0000]*$")))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ScreeningTerm {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ScreeningTerm")
+    }
+}
+
 fn valid_terms(terms: &[String]) -> Result<(), ValidationError> {
     for t in terms {
         let n = t.chars().count();
@@ -123,7 +151,7 @@ fn valid_terms(terms: &[String]) -> Result<(), ValidationError> {
 pub struct ScreeningListReplace {
     /// The terms (1–5,000, each 1–50 characters); duplicates are kept once.
     #[validate(length(min = 1, max = 5000), custom(function = "valid_terms"))]
-    #[schema(min_items = 1, max_items = 5000, example = json!(["赌博", "色情"]))]
+    #[schema(value_type = Vec<ScreeningTerm>, min_items = 1, max_items = 5000, example = json!(["赌博", "色情"]))]
     pub terms: Vec<String>,
 }
 
@@ -131,11 +159,12 @@ pub struct ScreeningListReplace {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScreeningCheck {
-    /// Up to 20,000 characters.
+    /// Up to 20,000 characters, no U+0000.
     #[validate(length(min = 1, max = 20000))]
     #[schema(
         min_length = 1,
         max_length = 20000,
+        pattern = "^[^\\u0000]*$",
         example = "本课程介绍电工作业的安全规程。"
     )]
     pub text: String,
@@ -161,3 +190,35 @@ pub struct CategoryPath {
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct NoQuery {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::PartialSchema;
+
+    /// The published pattern and the check agree on every single character: a client that
+    /// follows the contract is never refused, and what the contract forbids is refused.
+    #[test]
+    fn the_published_term_pattern_is_the_rule_the_server_checks() {
+        let schema = serde_json::to_value(ScreeningTerm::schema()).unwrap();
+        let pattern = regex::Regex::new(schema["pattern"].as_str().unwrap()).unwrap();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let one = c.to_string();
+            assert_eq!(
+                pattern.is_match(&one),
+                valid_terms(std::slice::from_ref(&one)).is_ok(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        for (term, ok) in [
+            ("赌 博", true),
+            ("＊－＿", false),
+            (" *.\u{200b}", false),
+            ("a\0b", false),
+        ] {
+            assert_eq!(pattern.is_match(term), ok, "{term:?}");
+            assert_eq!(valid_terms(&[term.to_owned()]).is_ok(), ok, "{term:?}");
+        }
+    }
+}

@@ -3,38 +3,30 @@
 //! past a filter (spaces, zero-width characters, common separators) left out. Every kept
 //! character remembers where it stood, so a hit can be reported in the text as sent.
 
+/// Characters left out between letters besides white space: zero-width characters and
+/// separators (their full-width forms fold to these first).
+pub const SEPARATORS: &[char] = &[
+    '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{00ad}', '*', '.', '·', '・',
+    '-', '_', '~', '|', '/', '\\', '+', '#', '，', '。', '、', ',', '!', '！', '?', '？',
+];
+
 /// Characters left out between letters: white space, zero-width characters and separators.
 fn is_filler(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '\u{200b}'
-                | '\u{200c}'
-                | '\u{200d}'
-                | '\u{2060}'
-                | '\u{feff}'
-                | '\u{00ad}'
-                | '*'
-                | '.'
-                | '·'
-                | '・'
-                | '-'
-                | '_'
-                | '~'
-                | '|'
-                | '/'
-                | '\\'
-                | '+'
-                | '#'
-                | '，'
-                | '。'
-                | '、'
-                | ','
-                | '!'
-                | '！'
-                | '?'
-                | '？'
-        )
+    c.is_whitespace() || SEPARATORS.contains(&c)
+}
+
+/// The characters that count as a letter of a term, as a JSON Schema (ECMA-262) character
+/// class: anything but U+0000, white space, a separator or a separator's full-width form.
+pub fn term_letter_class() -> String {
+    let mut class = format!("[^\\u0000{}", crate::domain::WHITESPACE_CLASS);
+    for &c in SEPARATORS {
+        class.push_str(&format!("\\u{:04x}", c as u32));
+        if ('!'..='~').contains(&c) {
+            class.push_str(&format!("\\u{:04x}", c as u32 + 0xFEE0));
+        }
+    }
+    class.push(']');
+    class
 }
 
 /// Full-width ASCII (U+FF01–U+FF5E) to its ASCII form, ASCII letters to lower case. (The

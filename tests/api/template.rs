@@ -78,7 +78,82 @@ fn upload_route(cfg: &mut web::ServiceConfig) {
                 HttpResponse::Ok().json(json!({"total": total, "largest_chunk": largest})),
             )
         }),
+    )
+    .route(
+        "/api/v1/test-download",
+        web::get().to(|| async {
+            // 64 MiB streamed in 64 KiB chunks: far more than socket buffers hold.
+            let chunks = futures_util::stream::iter(
+                (0..1024).map(|_| Ok::<_, std::io::Error>(web::Bytes::from(vec![7u8; 64 * 1024]))),
+            );
+            HttpResponse::Ok()
+                .content_type("application/octet-stream")
+                .streaming(chunks)
+        }),
+    )
+    .route(
+        "/api/v1/test-empty",
+        web::get().to(|| async { HttpResponse::Ok().finish() }),
     );
+}
+
+#[tokio::test]
+async fn an_answer_the_client_stops_reading_is_recorded_as_incomplete_and_an_empty_one_as_whole() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let app = spawn_with(test_settings(&db), upload_route).await;
+        let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        stream
+            .write_all(b"GET /api/v1/test-download HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut some = vec![0u8; 256 * 1024];
+        let mut got = 0;
+        while got < some.len() {
+            got += stream.read(&mut some[got..]).await.unwrap();
+        }
+        drop(stream);
+        let empty = app.get("/api/v1/test-empty", None).await;
+        assert_eq!(empty.status(), 200);
+        let auditor = app.token("auditor", None, None);
+        let mut records = Vec::new();
+        for _ in 0..100 {
+            app.settle_audit().await;
+            let page: Value = app
+                .get_json("/api/v1/audit-logs?limit=200", Some(&auditor))
+                .await;
+            records = page["items"].as_array().unwrap().clone();
+            if records
+                .iter()
+                .any(|r| r["route"] == "/api/v1/test-download")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let download = records
+            .iter()
+            .find(|r| r["route"] == "/api/v1/test-download")
+            .expect("recorded");
+        assert_eq!(
+            download["response_body"]["complete"], false,
+            "{backend:?}: {download}"
+        );
+        assert!(download["response_body"]["size"].as_u64().unwrap() < 64 * 1024 * 1024);
+        let empty = records
+            .iter()
+            .find(|r| r["route"] == "/api/v1/test-empty")
+            .expect("recorded");
+        assert_eq!(
+            empty["response_body"],
+            json!({"sha256": hex::encode(Sha256::digest(b"")), "size": 0}),
+            "{backend:?}: an empty answer is whole"
+        );
+        app.handle.stop(false).await;
+        db.drop_db().await;
+    }
 }
 
 #[tokio::test]
