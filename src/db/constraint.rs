@@ -40,10 +40,58 @@ impl Unique {
     }
 }
 
-/// True when `e` violates any unique constraint.
-pub fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database};
+
+    const A: Unique = Unique {
+        name: "t_a_key",
+        table: "t",
+        columns: &["a"],
+    };
+    const AB: Unique = Unique {
+        name: "t_a_b_key",
+        table: "t",
+        columns: &["a", "b"],
+    };
+
+    /// A violation is told apart from another constraint's and from any other error (SQLite's
+    /// message form; PostgreSQL's name form is exercised by the duplicate credit code tests).
+    #[tokio::test]
+    async fn a_violation_is_matched_to_its_own_constraint_only() {
+        let db = Database::connect(
+            ConnectOptions::new("sqlite::memory:")
+                .max_connections(1)
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE t (a TEXT UNIQUE, b TEXT, c TEXT NOT NULL, UNIQUE (b, c)); \
+             INSERT INTO t VALUES ('x', 'y', 'z')",
+        )
+        .await
+        .unwrap();
+        let on_a = db
+            .execute_unprepared("INSERT INTO t VALUES ('x', 'q', 'z')")
+            .await
+            .unwrap_err();
+        assert!(A.violated_by(&on_a), "{on_a}");
+        assert!(!AB.violated_by(&on_a), "another constraint: {on_a}");
+        let on_bc = db
+            .execute_unprepared("INSERT INTO t VALUES ('w', 'y', 'z')")
+            .await
+            .unwrap_err();
+        assert!(!A.violated_by(&on_bc), "{on_bc}");
+        let not_null = db
+            .execute_unprepared("INSERT INTO t VALUES ('v', 'y', NULL)")
+            .await
+            .unwrap_err();
+        assert!(
+            !A.violated_by(&not_null),
+            "not a unique violation: {not_null}"
+        );
+        assert!(!A.violated_by(&DbErr::Custom("t.a".into())));
+    }
 }

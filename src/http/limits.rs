@@ -70,12 +70,6 @@ impl ConnectionLimit {
             open: self.open.clone(),
         });
     }
-
-    /// Open connections of `ip` (for tests and metrics).
-    pub fn open(&self, ip: IpAddr) -> usize {
-        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        open.get(&ip).copied().unwrap_or(0)
-    }
 }
 
 /// True when the request came on a connection beyond its client's cap.
@@ -86,4 +80,15 @@ pub fn over_connection_limit(req: &ServiceRequest) -> bool {
 /// Raises the soft open-files limit to the hard limit; answers the limit now in force.
 pub fn raise_open_files_limit() -> std::io::Result<u64> {
     rlimit::increase_nofile_limit(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_open_files_limit_is_raised_to_the_hard_limit_and_reported_as_it_is() {
+        let now = super::raise_open_files_limit().unwrap();
+        let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
+        assert_eq!(now, soft, "the limit in force is reported");
+        assert_eq!(soft, hard, "raised as far as allowed");
+    }
 }

@@ -185,6 +185,12 @@ async fn idempotency_keys_keep_no_personal_data_replay_the_current_state_and_exp
         assert_eq!(other.status(), 201, "an expired key is free again");
         assert!(other.headers().get("idempotent-replayed").is_none());
         assert_eq!(safetrain::context::purge_expired(&app.db).await.unwrap(), 0, "the expired use gave way");
+        app.db
+            .execute_unprepared("UPDATE idempotency_keys SET expires_at = '2020-01-01T00:00:00Z'")
+            .await
+            .unwrap();
+        assert_eq!(safetrain::context::purge_expired(&app.db).await.unwrap(), 1, "an expired key is purged");
+        assert_eq!(scalar(&app.db, "SELECT COUNT(*) AS n FROM idempotency_keys").await, 0);
     })
     .await;
 }
@@ -390,6 +396,16 @@ async fn a_client_over_its_connection_cap_is_refused_and_probes_are_never_rate_l
                     "probes are not rate-limited"
                 );
             }
+            // Two held and `again`: the cap still counts them after others closed.
+            let mut over = TcpStream::connect(&addr).await.unwrap();
+            over.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            assert!(
+                status_line(&mut over).await.contains(" 429 "),
+                "a connection closing does not forget the others still open"
+            );
+            drop(held);
         },
     )
     .await;

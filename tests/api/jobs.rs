@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use serde_json::Value;
 
 use crate::audit::scalar;
+use crate::helpers::institution_body;
 use crate::helpers::{
     TestApp, TestDb, backends, each_backend, each_backend_with, spawn_with, test_settings,
 };
@@ -231,10 +232,20 @@ async fn a_long_log_is_purged_in_chunks_each_leaving_a_verifiable_head() {
     each_backend_with(
         |s| s.audit.purge_interval_secs = 3600,
         |app| async move {
-            for _ in 0..5 {
+            for _ in 0..9 {
                 app.get("/api/v1/cities", None).await;
             }
             app.settle_audit().await;
+            // Every stored body unused for years: they go too, but only with the last chunk,
+            // once no record that could point at them is left.
+            app.db
+                .execute_unprepared("UPDATE audit_bodies SET used_at = '2000-01-01T00:00:00Z'")
+                .await
+                .unwrap();
+            let old_bodies =
+                "SELECT COUNT(*) AS n FROM audit_bodies WHERE used_at < '2001-01-01T00:00:00Z'";
+            let bodies = scalar(&app.db, old_bodies).await;
+            assert!(bodies >= 1, "a page of cities is stored as a body");
             let sealed = scalar(
                 &app.db,
                 "SELECT COUNT(*) AS n FROM audit_logs WHERE chain_seq IS NOT NULL",
@@ -256,13 +267,28 @@ async fn a_long_log_is_purged_in_chunks_each_leaving_a_verifiable_head() {
                 if !more {
                     break;
                 }
+                assert_eq!(
+                    scalar(&app.db, old_bodies).await,
+                    bodies,
+                    "bodies stay while records past retention remain: {chunks:?}"
+                );
             }
+            let (last, whole) = chunks.split_last().unwrap();
             assert!(
-                chunks.iter().all(|n| *n <= 2),
-                "at most a chunk per transaction: {chunks:?}"
+                whole.iter().all(|n| *n == 2),
+                "a whole chunk per transaction until the last: {chunks:?}"
             );
-            assert!(chunks.len() >= 3);
+            assert!(
+                (1..=2).contains(last),
+                "the last chunk says no more is left: {chunks:?}"
+            );
+            assert!(chunks.len() >= 5);
             assert!(chunks.iter().sum::<i64>() >= sealed);
+            assert_eq!(
+                scalar(&app.db, old_bodies).await,
+                0,
+                "the last chunk took the bodies"
+            );
         },
     )
     .await;
@@ -304,4 +330,50 @@ async fn reading_the_audit_log_records_which_records_were_read_not_a_copy() {
         );
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_starting_server_purges_expired_idempotency_keys_and_keeps_live_ones() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let settings = test_settings(&db);
+        let first = spawn_with(settings.clone(), |_| {}).await;
+        let admin = first.token("city_admin", Some("440100"), None);
+        for (key, n) in [("expired-1", 850), ("live-1", 851)] {
+            let res = first
+                .request(reqwest::Method::POST, "/api/v1/institutions", Some(&admin))
+                .header("Idempotency-Key", key)
+                .json(&institution_body("440100", n, &format!("幂等清理{n}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+        }
+        first.handle.stop(true).await;
+        first.task.await.unwrap().unwrap();
+        let conn = Database::connect(&db.url).await.unwrap();
+        conn.execute_unprepared(
+            "UPDATE idempotency_keys SET expires_at = '2020-01-01T00:00:00Z' WHERE key = 'expired-1'",
+        )
+        .await
+        .unwrap();
+        let app = spawn_with(settings, |_| {}).await;
+        until_zero(
+            &conn,
+            "SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = 'expired-1'",
+        )
+        .await;
+        assert_eq!(
+            scalar(
+                &conn,
+                "SELECT COUNT(*) AS n FROM idempotency_keys WHERE key = 'live-1'"
+            )
+            .await,
+            1,
+            "{backend:?}: a key within its time stays"
+        );
+        app.handle.stop(false).await;
+        conn.close().await.ok();
+        db.drop_db().await;
+    }
 }
