@@ -38,6 +38,8 @@ pub mod http;
 pub mod institutions;
 /// Background jobs under leases.
 pub mod jobs;
+/// Facts about uploaded media, read from the files.
+pub mod media;
 /// Prometheus metrics.
 pub mod metrics;
 /// The OpenAPI document's frame.
@@ -52,5 +54,7 @@ pub mod screening;
 pub mod sharing;
 /// Server construction.
 pub mod startup;
+/// Teachers (师资) of training institutions, with their photos.
+pub mod teachers;
 /// Logging.
 pub mod telemetry;

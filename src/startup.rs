@@ -26,7 +26,7 @@ use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
     audit_logs, changes, cities, context, db, institutions, openapi, operations, reference,
-    screening, sharing,
+    screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -53,6 +53,7 @@ pub const MODULES: &[Module] = &[
     module!(sharing),
     module!(reference),
     module!(screening),
+    module!(teachers),
 ];
 
 /// The prefix of every resource module's routes.
@@ -172,6 +173,7 @@ impl Application {
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
+        let blobs = crate::blobs::Blobs::from_settings(&settings).map_err(StartError::Setup)?;
         let ips = ClientIps::new(
             settings
                 .trusted_proxy_nets()
@@ -208,6 +210,7 @@ impl Application {
                 answers: context::cache::AnswerCache::new(Duration::from_millis(
                     settings.http.answer_cache_check_ms,
                 )),
+                blobs,
             }),
             cities: web::Data::new(cities),
             metrics: metrics.clone(),

@@ -13,6 +13,7 @@ mod m20261130_000009_create_change_events;
 mod m20261130_000010_recreate_idempotency_keys;
 mod m20261130_000011_create_cache_versions;
 mod m20261130_000012_create_screening_lists;
+mod m20261130_000013_create_teachers;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_recreate_idempotency_keys::Migration),
             Box::new(m20261130_000011_create_cache_versions::Migration),
             Box::new(m20261130_000012_create_screening_lists::Migration),
+            Box::new(m20261130_000013_create_teachers::Migration),
         ]
     }
 }

@@ -119,7 +119,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Institutions {
+pub enum Institutions {
     Table,
     Id,
     Name,

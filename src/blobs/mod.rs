@@ -34,13 +34,13 @@ pub struct Stored {
     pub size: u64,
 }
 
-/// Why an upload did not complete (nothing of it is kept).
+/// Why an upload did not complete (nothing of it is kept). `E` is the error of the stream read.
 #[derive(Debug, thiserror::Error)]
-pub enum PutError {
+pub enum PutError<E: std::fmt::Display> {
     #[error("the upload is larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("reading the upload failed: {0}")]
-    Read(String),
+    Read(E),
     #[error("the blob store failed: {0}")]
     Store(#[from] object_store::Error),
 }
@@ -89,7 +89,7 @@ impl Blobs {
     }
 
     /// Streams `body` into `key`, hashing and counting on the way; aborts past `limit` bytes.
-    pub async fn put<S, E>(&self, key: &str, mut body: S, limit: u64) -> Result<Stored, PutError>
+    pub async fn put<S, E>(&self, key: &str, mut body: S, limit: u64) -> Result<Stored, PutError<E>>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -100,7 +100,7 @@ impl Blobs {
         let failure = loop {
             let chunk = match body.next().await {
                 None => break None,
-                Some(Err(e)) => break Some(PutError::Read(e.to_string())),
+                Some(Err(e)) => break Some(PutError::Read(e)),
                 Some(Ok(chunk)) => chunk,
             };
             size += chunk.len() as u64;

@@ -29,6 +29,7 @@ pub struct Services {
     pub cipher: DataCipher,
     pub settings: Arc<Settings>,
     pub answers: cache::AnswerCache,
+    pub blobs: crate::blobs::Blobs,
 }
 
 /// The context of one request, for an operation admitting callers by `P`.

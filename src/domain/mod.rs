@@ -17,7 +17,7 @@ pub use credit_code::CreditCode;
 pub use phone::{Phone, ShownPhone};
 pub use role::Role;
 pub use sensitive::{Secret, for_audit};
-pub use text::{Address, LongText, Name, PersonName, Reason, WHITESPACE_CLASS};
+pub use text::{Address, Label, LongText, Name, PersonName, Reason, WHITESPACE_CLASS};
 pub use time::{CalendarDate, Timestamp};
 pub use url::WebUrl;
 

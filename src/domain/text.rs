@@ -72,6 +72,10 @@ bounded_text!(
     LongText, 1, 5000, "Free text", "从事安全生产培训二十年。"
 );
 bounded_text!(
+    /// A short label: a professional title, a speciality, a certificate number.
+    Label, 1, 100, "A short label", "高级工程师"
+);
+bounded_text!(
     /// Why something was done, kept with the actor and time.
     Reason, 1, 500, "A reason", "材料齐全，准予登记"
 );

@@ -45,7 +45,9 @@ codes! {
     TokenInvalid = ("token_invalid", 401, "the token cannot be verified"),
     RoleNotAllowed = ("role_not_allowed", 403, "the caller's role may not perform this operation"),
     CityOutOfScope = ("city_out_of_scope", 403, "a city admin acts within its own city only"),
+    InstitutionOutOfScope = ("institution_out_of_scope", 403, "an institution admin acts for its own institution only"),
     NotFound = ("not_found", 404, "no such resource within the caller's scope (another tenant's objects and malformed ids too)"),
+    NoPhoto = ("no_photo", 404, "the teacher exists but has no photo yet"),
     MethodNotAllowed = ("method_not_allowed", 405, "the path does not serve this method; `Allow` lists those it does"),
     RequestTimeout = ("request_timeout", 408, "the request body did not arrive within the configured time"),
     CreditCodeTaken = ("credit_code_taken", 409, "an institution with this credit code exists"),
@@ -58,10 +60,11 @@ codes! {
     PayloadTooLarge = ("payload_too_large", 413, "the body exceeds the size limit"),
     UnsupportedMediaType = ("unsupported_media_type", 415, "the body is not of a media type the operation takes"),
     IdempotencyKeyReused = ("idempotency_key_reused", 422, "the Idempotency-Key was used with another request"),
+    FileRejected = ("file_rejected", 422, "the uploaded file is not what its type says, is incomplete, or breaks the media policy; `detail` says which rule"),
     IfMatchRequired = ("if_match_required", 428, "the update needs If-Match with the resource's ETag"),
     RateLimited = ("rate_limited", 429, "the caller exceeded its rate limit, or its client has too many connections open; see `Retry-After`"),
     InternalError = ("internal_error", 500, "an unexpected error; the answer names no internals"),
-    ServiceUnavailable = ("service_unavailable", 503, "the database is unreachable or the server is stopping; see `Retry-After`"),
+    ServiceUnavailable = ("service_unavailable", 503, "the database or the file store is unreachable, or the server is stopping; see `Retry-After`"),
 }
 
 /// The table of codes by status, as Markdown, for the contract's description.

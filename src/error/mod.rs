@@ -187,9 +187,14 @@ impl AppError {
     }
 
     pub fn unavailable() -> Self {
+        Self::unavailable_because("the database is unavailable")
+    }
+
+    /// 503 naming the part that is unavailable (never its internals).
+    pub fn unavailable_because(detail: &'static str) -> Self {
         Self {
             retry_after: Some(5),
-            ..Self::new(Code::ServiceUnavailable, "the database is unavailable")
+            ..Self::new(Code::ServiceUnavailable, detail)
         }
     }
 

@@ -14,6 +14,16 @@ static IF_MATCH: LazyLock<Regex> =
 static TAG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(W/)?"[!#-~]*""#).expect("static pattern"));
 
+/// The `If-Match` header as the contract documents it, for every update that requires it.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The ETag from the last read (or `*` to overwrite whatever is current).
+    #[serde(rename = "If-Match")]
+    #[param(pattern = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#)]
+    pub if_match: String,
+}
+
 /// The ETag of version `v` of a resource.
 pub fn etag(version: i32) -> String {
     format!("\"v{version}\"")
@@ -96,6 +106,16 @@ impl IfMatch {
 mod tests {
     use super::*;
     use crate::error::Code;
+
+    #[test]
+    fn the_documented_header_has_the_checked_pattern() {
+        use utoipa::IntoParams;
+        let params = IfMatchHeader::into_params(|| None);
+        let json = serde_json::to_value(&params[0]).unwrap();
+        assert_eq!(json["name"], "If-Match");
+        assert_eq!(json["required"], true);
+        assert_eq!(json["schema"]["pattern"], IF_MATCH_PATTERN);
+    }
 
     fn code(raw: Option<&str>, version: i32) -> Option<Code> {
         IfMatch::of(raw).check(version).err().map(|e| e.code())

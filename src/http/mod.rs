@@ -13,6 +13,7 @@ pub mod panic;
 pub mod rate_limit;
 pub mod responses;
 pub mod trace;
+pub mod upload;
 
 pub use client_ip::{ClientIp, ClientIps};
 

@@ -111,8 +111,14 @@ problem_response!(
 problem_response!(
     UnsupportedMediaType,
     Code::UnsupportedMediaType,
-    "The request body is not application/json",
+    "The request body is not of a media type the operation takes (`application/json` for JSON bodies)",
     "the request body must be application/json"
+);
+problem_response!(
+    FileRejected,
+    Code::FileRejected,
+    "The uploaded file is not what its type says, is incomplete, or breaks the media policy; nothing of it is kept",
+    "the file is image/png but was sent as image/jpeg"
 );
 problem_response!(
     IdempotencyMismatch,

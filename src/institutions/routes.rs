@@ -107,8 +107,7 @@ pub async fn get_institution(
 /// edit; an exited institution cannot be edited (409).
 #[utoipa::path(
     tag = super::TAG,
-    params(InstitutionPath, ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#,
-        description = "The ETag from the last read (or `*` to overwrite whatever is current)")),
+    params(InstitutionPath, crate::http::etag::IfMatchHeader),
     request_body = InstitutionUpdate,
     security(("bearer" = [])),
     responses(

@@ -382,6 +382,17 @@ pub async fn status_history(
     Ok(Page::from_rows(rows, limit, |m| m.id, to_status_change))
 }
 
+/// The city and status of an institution, whatever the caller's scope (for the resources an
+/// institution owns, which check it themselves); `None` when there is none.
+pub async fn standing<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> AppResult<Option<(String, InstitutionStatus)>> {
+    Ok(repo::find(db, &Scope::All, id)
+        .await?
+        .map(|row| (row.city_code, row.status)))
+}
+
 /// The answer-cache scope of a city's public registry: every write that can change what it
 /// shows invalidates it.
 pub fn registry_scope(city: &str) -> String {

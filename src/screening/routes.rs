@@ -51,8 +51,7 @@ pub async fn get_screening_list(
 /// required (428 without it, 412 when another replacement came first). Every replica screens
 /// with the new list within a second.
 #[utoipa::path(tag = super::TAG,
-    params(CategoryPath, ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#,
-        description = "The ETag from the last read")),
+    params(CategoryPath, crate::http::etag::IfMatchHeader),
     request_body = ScreeningListReplace, security(("bearer" = [])), responses(
     (status = 200, description = "The list as replaced", body = ScreeningList,
         headers(("ETag" = String, description = "The new version"))),

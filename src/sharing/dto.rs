@@ -14,7 +14,7 @@ pub struct ChangeEvent {
     /// The feed position: consecutive integers from 1, in the order changes were committed.
     #[schema(example = 1042)]
     pub position: i64,
-    /// The kind of resource: `institution` or `institution_status_change`.
+    /// The kind of resource: `institution`, `institution_status_change`, `teacher`.
     #[schema(example = "institution")]
     pub resource_type: String,
     /// The resource's id.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_problem, each_backend, institution_body};
 
 /// Reads the feed from `after` with pages of `limit` until `want` events arrived (bounded).
-async fn read_feed(app: &TestApp, types: &str, limit: u32, want: usize) -> Vec<Value> {
+pub async fn read_feed(app: &TestApp, types: &str, limit: u32, want: usize) -> Vec<Value> {
     let token = app.token("data_consumer", None, None);
     let mut after = 0;
     let mut events = Vec::new();

@@ -15,6 +15,7 @@ mod operations;
 mod reference;
 mod registry;
 mod screening;
+mod teachers;
 mod template;
 
 #[global_allocator]

@@ -1,0 +1,2 @@
+//! Facts about uploaded media read from the files themselves, never taken from the client.
+pub mod image;
