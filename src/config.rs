@@ -31,6 +31,67 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     pub changes: ChangesSettings,
     pub blobs: BlobSettings,
+    pub courses: CourseSettings,
+}
+
+/// What a course must be to be filed and published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CourseSettings {
+    /// Minutes in one 学时 (training hour).
+    pub minutes_per_hour: u32,
+    /// How far (in minutes) a course's hours may be from the sum of its videos' durations.
+    pub hours_tolerance_minutes: u32,
+    /// What a screening hit in a course's texts does on submission: `block` refuses the
+    /// submission (409 naming the hits); `review` lets it through, flagged for the reviewers.
+    pub screening: ScreeningAction,
+    pub video: VideoPolicy,
+}
+
+/// What a screening hit does to a filing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningAction {
+    Block,
+    Review,
+}
+
+/// The automatic video checks: format (container and codecs) and quality (resolution,
+/// bitrate, duration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VideoPolicy {
+    /// Video codecs accepted, by name (`h264`, `hevc`, `av1`, `vp9`, `mpeg4`).
+    pub video_codecs: Vec<String>,
+    /// Audio codecs accepted (`aac`, `mp3`, `opus`); a video without sound is refused.
+    pub audio_codecs: Vec<String>,
+    pub min_width: u32,
+    pub min_height: u32,
+    /// The least average bitrate (file size over duration), in kbit/s.
+    pub min_bitrate_kbps: u32,
+}
+
+impl Default for CourseSettings {
+    fn default() -> Self {
+        Self {
+            minutes_per_hour: 45,
+            hours_tolerance_minutes: 5,
+            screening: ScreeningAction::Block,
+            video: VideoPolicy::default(),
+        }
+    }
+}
+
+impl Default for VideoPolicy {
+    fn default() -> Self {
+        Self {
+            video_codecs: vec!["h264".into()],
+            audio_codecs: vec!["aac".into()],
+            min_width: 1280,
+            min_height: 720,
+            min_bitrate_kbps: 800,
+        }
+    }
 }
 
 /// Where files are kept.
@@ -93,6 +154,8 @@ pub struct HttpSettings {
     pub request_head_timeout_secs: u64,
     /// Time a request has, from arrival, to deliver its whole body.
     pub body_timeout_secs: u64,
+    /// The same for a file upload (any body that is not JSON).
+    pub upload_timeout_secs: u64,
     /// Idle time before a kept-alive connection is closed.
     pub keep_alive_secs: u64,
     /// Open connections one client address may hold (0: no cap; trusted proxies are exempt).
@@ -248,6 +311,7 @@ impl Default for Settings {
             idempotency: IdempotencySettings::default(),
             changes: ChangesSettings::default(),
             blobs: BlobSettings::default(),
+            courses: CourseSettings::default(),
         }
     }
 }
@@ -257,6 +321,7 @@ impl Default for HttpSettings {
         Self {
             request_head_timeout_secs: 5,
             body_timeout_secs: 30,
+            upload_timeout_secs: 3600,
             keep_alive_secs: 5,
             max_connections_per_ip: 1024,
             answer_cache_check_ms: 500,
@@ -431,6 +496,11 @@ impl Settings {
         )?;
         positive("blobs.max_courseware_mib", self.blobs.max_courseware_mib)?;
         positive("blobs.max_image_mib", self.blobs.max_image_mib)?;
+        positive(
+            "courses.minutes_per_hour",
+            self.courses.minutes_per_hour.into(),
+        )?;
+        positive("http.upload_timeout_secs", self.http.upload_timeout_secs)?;
         if self.blobs.backend == BlobBackend::S3 && self.blobs.s3.is_none() {
             return Err(SettingError::new(
                 "blobs.s3",

@@ -220,6 +220,7 @@ impl Application {
                 sink: sink.clone(),
                 refused: refused.clone(),
                 body_timeout: Duration::from_secs(settings.http.body_timeout_secs),
+                upload_timeout: Duration::from_secs(settings.http.upload_timeout_secs),
             },
             ips: ips.clone(),
             spec: web::Bytes::from(document_json()),

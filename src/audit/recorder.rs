@@ -195,6 +195,24 @@ pub struct Recorder {
     pub refused: Arc<Refused>,
     /// Time a request has, from arrival, to deliver its body.
     pub body_timeout: Duration,
+    /// The same for a file upload: any body that is not JSON.
+    pub upload_timeout: Duration,
+}
+
+impl Recorder {
+    /// The deadline of a body of this content type: JSON (or none declared) is read in
+    /// `body_timeout`, any other (a file) in `upload_timeout`.
+    fn deadline(&self, req: &ServiceRequest) -> Duration {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim_start().to_ascii_lowercase());
+        match content_type {
+            Some(t) if !t.starts_with("application/json") => self.upload_timeout,
+            _ => self.body_timeout,
+        }
+    }
 }
 
 /// The layer, with what it needs given up front.
@@ -223,7 +241,8 @@ async fn record<B: MessageBody + 'static>(
     req.extensions_mut().insert(caller.clone());
     let meter = ctx.lock().meter.clone();
     let payload = req.take_payload();
-    req.set_payload(body::tap(payload, meter, recorder.body_timeout));
+    let deadline = recorder.deadline(&req);
+    req.set_payload(body::tap(payload, meter, deadline));
     req.extensions_mut().insert(ctx.clone());
     match next.call(req).await {
         Ok(res) => Ok(finish(&recorder, &ctx, res.map_into_boxed_body()).await),

@@ -1,2 +1,3 @@
 //! Facts about uploaded media read from the files themselves, never taken from the client.
 pub mod image;
+pub mod video;
