@@ -42,6 +42,8 @@ pub struct CourseSettings {
     pub minutes_per_hour: u32,
     /// How far (in minutes) a course's hours may be from the sum of its videos' durations.
     pub hours_tolerance_minutes: u32,
+    /// Courses whose update deadline falls within this many days count as overdue already.
+    pub overdue_warning_days: u32,
     /// What a screening hit in a course's texts does on submission: `block` refuses the
     /// submission (409 naming the hits); `review` lets it through, flagged for the reviewers.
     pub screening: ScreeningAction,
@@ -76,6 +78,7 @@ impl Default for CourseSettings {
         Self {
             minutes_per_hour: 45,
             hours_tolerance_minutes: 5,
+            overdue_warning_days: 30,
             screening: ScreeningAction::Block,
             video: VideoPolicy::default(),
         }

@@ -24,6 +24,8 @@ pub mod cli;
 pub mod config;
 /// The request context and the one write path (audit record, change events, idempotency).
 pub mod context;
+/// Courses, courseware, reviews and the course lifecycle.
+pub mod courses;
 /// Encryption of personal data and key files.
 pub mod crypto;
 /// Connection, migrations, write transactions, constraints, paging and leases.

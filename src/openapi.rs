@@ -20,7 +20,7 @@ use crate::http::responses::*;
     components(
         schemas(Problem, FieldError, Limit, Cursor, Timestamp, CalendarDate),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RequestTimeout, PreconditionFailed, PayloadTooLarge,
-            UnsupportedMediaType, FileRejected, IdempotencyMismatch, PreconditionRequired, TooManyRequests, InternalError, ServiceUnavailable),
+            UnsupportedMediaType, RangeNotSatisfiable, FileRejected, IdempotencyMismatch, PreconditionRequired, TooManyRequests, InternalError, ServiceUnavailable),
     ),
     modifiers(&BearerScheme),
 )]

@@ -25,8 +25,8 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, context, db, institutions, openapi, operations, reference,
-    screening, sharing, teachers,
+    audit_logs, changes, cities, context, courses, db, institutions, openapi, operations,
+    reference, screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -54,6 +54,7 @@ pub const MODULES: &[Module] = &[
     module!(reference),
     module!(screening),
     module!(teachers),
+    module!(courses),
 ];
 
 /// The prefix of every resource module's routes.

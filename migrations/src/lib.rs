@@ -14,6 +14,7 @@ mod m20261130_000010_recreate_idempotency_keys;
 mod m20261130_000011_create_cache_versions;
 mod m20261130_000012_create_screening_lists;
 mod m20261130_000013_create_teachers;
+mod m20261130_000014_create_courses;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_create_cache_versions::Migration),
             Box::new(m20261130_000012_create_screening_lists::Migration),
             Box::new(m20261130_000013_create_teachers::Migration),
+            Box::new(m20261130_000014_create_courses::Migration),
         ]
     }
 }

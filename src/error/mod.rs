@@ -76,7 +76,8 @@ pub struct AppError {
     detail: Cow<'static, str>,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
-    allow: Option<String>,
+    /// A header the problem's status calls for (`Allow` of a 405, `Content-Range` of a 416).
+    header: Option<ProblemHeader>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -94,6 +95,13 @@ impl std::error::Error for AppError {
     }
 }
 
+/// A header some problems carry.
+#[derive(Debug)]
+enum ProblemHeader {
+    Allow(String),
+    ContentRange(String),
+}
+
 impl AppError {
     pub fn new(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
         Self {
@@ -101,9 +109,15 @@ impl AppError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
-            allow: None,
+            header: None,
             source: None,
         }
+    }
+
+    /// An answer of `code` naming the places it concerns (a conflict's hits, say).
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
     }
 
     pub fn code(&self) -> Code {
@@ -151,9 +165,20 @@ impl AppError {
         )
     }
 
+    /// 416 for a range outside a file of `size` bytes (`Content-Range: bytes */size`).
+    pub fn range_not_satisfiable(size: u64) -> Self {
+        Self {
+            header: Some(ProblemHeader::ContentRange(format!("bytes */{size}"))),
+            ..Self::new(
+                Code::RangeNotSatisfiable,
+                format!("the file has {size} bytes; the range asked lies outside it"),
+            )
+        }
+    }
+
     pub fn method_not_allowed(allow: &str) -> Self {
         Self {
-            allow: Some(allow.to_owned()),
+            header: Some(ProblemHeader::Allow(allow.to_owned())),
             ..Self::new(Code::MethodNotAllowed, format!("this path allows {allow}"))
         }
     }
@@ -224,6 +249,7 @@ impl AppError {
             412 => "Precondition failed",
             413 => "Payload too large",
             415 => "Unsupported media type",
+            416 => "Range not satisfiable",
             422 => "Unprocessable request",
             428 => "Precondition required",
             429 => "Too many requests",
@@ -258,8 +284,14 @@ impl ResponseError for AppError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = &self.allow {
-            res.insert_header((header::ALLOW, allow.as_str()));
+        match &self.header {
+            Some(ProblemHeader::Allow(allow)) => {
+                res.insert_header((header::ALLOW, allow.as_str()));
+            }
+            Some(ProblemHeader::ContentRange(range)) => {
+                res.insert_header((header::CONTENT_RANGE, range.as_str()));
+            }
+            None => {}
         }
         if self.code.status() == 401 {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod methods;
 pub mod pagination;
 pub mod panic;
+pub mod range;
 pub mod rate_limit;
 pub mod responses;
 pub mod trace;

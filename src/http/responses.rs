@@ -115,6 +115,13 @@ problem_response!(
     "the request body must be application/json"
 );
 problem_response!(
+    RangeNotSatisfiable,
+    Code::RangeNotSatisfiable,
+    "The Range asked lies outside the file; `Content-Range` gives the file's size",
+    "the file has 1000 bytes; the range asked lies outside it",
+    ("Content-Range", "`bytes */size`")
+);
+problem_response!(
     FileRejected,
     Code::FileRejected,
     "The uploaded file is not what its type says, is incomplete, or breaks the media policy; nothing of it is kept",

@@ -1,6 +1,7 @@
 //! Streamed uploads: a request body of a media type the operation takes, up to a size cap,
 //! passed on to the blob store as it arrives (never buffered whole).
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 
@@ -59,13 +60,31 @@ impl Upload {
         key: &str,
         mut observe: impl FnMut(&[u8]),
     ) -> AppResult<Stored> {
+        self.store_async(blobs, key, |chunk| {
+            observe(&chunk);
+            std::future::ready(())
+        })
+        .await
+    }
+
+    /// Streams the body into `key`, handing every chunk to `observe` and waiting for it before
+    /// reading on (so a slower consumer holds the upload back instead of queueing chunks).
+    pub async fn store_async<F: std::future::Future<Output = ()>>(
+        self,
+        blobs: &Blobs,
+        key: &str,
+        mut observe: impl FnMut(Bytes) -> F,
+    ) -> AppResult<Stored> {
         let limit = self.limit;
-        let body = self.payload.map(|chunk| {
-            if let Ok(bytes) = &chunk {
-                observe(bytes);
+        let body = Box::pin(self.payload.then(|chunk| {
+            let seen = chunk.as_ref().ok().map(|bytes| observe(bytes.clone()));
+            async move {
+                if let Some(seen) = seen {
+                    seen.await;
+                }
+                chunk
             }
-            chunk
-        });
+        }));
         blobs.put(key, body, limit).await.map_err(|e| match e {
             PutError::TooLarge { limit } => too_large(limit),
             PutError::Read(e) if crate::http::body::is_timeout(&e) => AppError::new(

@@ -393,6 +393,34 @@ pub async fn standing<C: ConnectionTrait>(
         .map(|row| (row.city_code, row.status)))
 }
 
+/// Fails unless `actor` acts for `institution` (403 otherwise) and it has not exited (409);
+/// answers its city. `what` names what the caller manages, for the message.
+pub async fn acting_for<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    institution: Uuid,
+    what: &str,
+) -> AppResult<String> {
+    if actor.institution != Some(institution) {
+        return Err(AppError::new(
+            Code::InstitutionOutOfScope,
+            format!("an institution admin manages its own institution's {what} only"),
+        ));
+    }
+    match standing(db, institution).await? {
+        None => Err(AppError::field(
+            "institution_id",
+            "unknown_institution",
+            "no institution has this id",
+        )),
+        Some((_, InstitutionStatus::Exited)) => Err(AppError::new(
+            Code::InstitutionExited,
+            format!("an exited institution cannot change its {what}"),
+        )),
+        Some((city, _)) => Ok(city),
+    }
+}
+
 /// The answer-cache scope of a city's public registry: every write that can change what it
 /// shows invalidates it.
 pub fn registry_scope(city: &str) -> String {

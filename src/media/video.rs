@@ -11,14 +11,14 @@ use std::io::Read;
 
 use actix_web::web::Bytes;
 use mp4parse::{CodecType, SampleEntry, TrackType};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
 use crate::config::VideoPolicy;
 
 /// What the file says of itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VideoFacts {
     /// Always `mp4` (the only container read).
     #[schema(example = "mp4")]
@@ -43,7 +43,7 @@ pub struct VideoFacts {
 }
 
 /// The result of one automatic check: passed, or the rules that failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CheckResult {
     pub passed: bool,
     /// What failed, one sentence a rule.

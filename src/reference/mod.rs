@@ -2,6 +2,7 @@
 //! 特种作业人员), the special-operation catalogue as a two-level code table (operation
 //! categories and their operation types), and the training types (初训, 复训, 复审培训). Shipped
 //! in `fixtures/training_catalogue.json`, served from memory, public.
+pub mod codes;
 mod dto;
 mod routes;
 

@@ -17,7 +17,7 @@ use crate::http::etag::{IfMatch, Versioned};
 use crate::http::idempotency::IdempotencyKey;
 use crate::http::pagination::{Cursor, Limit, Page};
 use crate::http::upload::{Upload, store_failed};
-use crate::institutions::{self, status::InstitutionStatus};
+use crate::institutions;
 use crate::media::image::{self, Ends, ImageType};
 
 /// The resource type of this module, in audit records and change events.
@@ -93,31 +93,13 @@ async fn find<C: ConnectionTrait>(
     }
 }
 
-/// Fails unless the caller's institution may have its teachers changed: it must be the
-/// caller's own, and not exited. Answers its city.
+/// Fails unless the caller acts for `institution` and it has not exited; answers its city.
 async fn own_institution<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     institution: Uuid,
 ) -> AppResult<String> {
-    if actor.institution != Some(institution) {
-        return Err(AppError::new(
-            Code::InstitutionOutOfScope,
-            "an institution admin manages its own institution's teachers only",
-        ));
-    }
-    match institutions::service::standing(db, institution).await? {
-        None => Err(AppError::field(
-            "institution_id",
-            "unknown_institution",
-            "no institution has this id",
-        )),
-        Some((_, InstitutionStatus::Exited)) => Err(AppError::new(
-            Code::InstitutionExited,
-            "an exited institution cannot change its teachers",
-        )),
-        Some((city, _)) => Ok(city),
-    }
+    institutions::service::acting_for(db, actor, institution, "teachers").await
 }
 
 /// Emits the teacher's new state and commits with the answer.

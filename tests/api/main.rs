@@ -7,6 +7,7 @@ mod changes;
 mod cities;
 mod cli;
 mod contract;
+mod courses;
 mod hardening;
 mod helpers;
 mod institutions;
