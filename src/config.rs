@@ -44,6 +44,10 @@ pub struct CourseSettings {
     pub hours_tolerance_minutes: u32,
     /// Courses whose update deadline falls within this many days count as overdue already.
     pub overdue_warning_days: u32,
+    /// How often the deadline job runs (one runner across replicas; it also runs at start).
+    pub deadline_check_secs: u64,
+    /// Whether the deadline job suspends published courses whose update deadline has passed.
+    pub suspend_overdue: bool,
     /// What a screening hit in a course's texts does on submission: `block` refuses the
     /// submission (409 naming the hits); `review` lets it through, flagged for the reviewers.
     pub screening: ScreeningAction,
@@ -79,6 +83,8 @@ impl Default for CourseSettings {
             minutes_per_hour: 45,
             hours_tolerance_minutes: 5,
             overdue_warning_days: 30,
+            deadline_check_secs: 86_400,
+            suspend_overdue: false,
             screening: ScreeningAction::Block,
             video: VideoPolicy::default(),
         }
@@ -504,6 +510,10 @@ impl Settings {
             self.courses.minutes_per_hour.into(),
         )?;
         positive("http.upload_timeout_secs", self.http.upload_timeout_secs)?;
+        positive(
+            "courses.deadline_check_secs",
+            self.courses.deadline_check_secs,
+        )?;
         if self.blobs.backend == BlobBackend::S3 && self.blobs.s3.is_none() {
             return Err(SettingError::new(
                 "blobs.s3",

@@ -50,6 +50,8 @@ pub mod openapi;
 pub mod operations;
 /// Code tables of training (categories, the special-operation catalogue, training types).
 pub mod reference;
+/// Regulations courses rest on, and their update deadlines.
+pub mod regulations;
 /// Prohibited-content screening: the term lists and the matcher every text goes through.
 pub mod screening;
 /// The change feed for the provincial supervision platform.

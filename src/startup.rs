@@ -26,7 +26,7 @@ use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
     audit_logs, changes, cities, context, courses, db, institutions, openapi, operations,
-    reference, screening, sharing, teachers,
+    reference, regulations, screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -55,19 +55,18 @@ pub const MODULES: &[Module] = &[
     module!(screening),
     module!(teachers),
     module!(courses),
+    module!(regulations),
 ];
 
 /// The prefix of every resource module's routes.
 pub const API_PREFIX: &str = "/api/v1";
 
 /// Every documented route: operations at the root, the modules under `/api/v1`; with the
-/// finished document, also the 405 catch-alls of its paths (after the routes they complete).
+/// finished document, also the 405 answers of its paths (guarded by the methods each path
+/// lacks, so they can come first).
 pub fn api(cfg: &mut ServiceConfig, with_metrics: bool, doc: Option<&utoipa::openapi::OpenApi>) {
     operations::configure(cfg, with_metrics);
     let mut scope = utoipa_actix_web::scope::scope(API_PREFIX);
-    for module in MODULES {
-        scope = scope.configure(module.configure);
-    }
     if let Some(doc) = doc {
         for (path, route) in http::methods::fallbacks(doc, API_PREFIX) {
             scope = scope.route(&path, route);
@@ -75,6 +74,9 @@ pub fn api(cfg: &mut ServiceConfig, with_metrics: bool, doc: Option<&utoipa::ope
         for (path, route) in http::methods::fallbacks(doc, "") {
             cfg.route(&path, route);
         }
+    }
+    for module in MODULES {
+        scope = scope.configure(module.configure);
     }
     cfg.service(scope);
 }
@@ -192,7 +194,15 @@ impl Application {
         );
         let refused = Arc::new(Refused::default());
         let limits = RateLimits::new(&settings.rate_limit);
-        let jobs = spawn_jobs(&settings, &background, &metrics, &sink, &refused, &limits);
+        let jobs = spawn_jobs(
+            &settings,
+            &background,
+            &metrics,
+            &sink,
+            &refused,
+            &limits,
+            &cipher,
+        );
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let metrics_listener = match &settings.metrics_listen {
@@ -297,6 +307,7 @@ fn spawn_jobs(
     sink: &AuditSink,
     refused: &Arc<Refused>,
     limits: &Arc<RateLimits>,
+    cipher: &DataCipher,
 ) -> Jobs {
     let mut jobs = Jobs::new(metrics.clone());
     let lease_ttl = Duration::from_secs(settings.audit.lease_ttl_secs);
@@ -316,6 +327,13 @@ fn spawn_jobs(
         metrics.clone(),
     );
     context::spawn_jobs(&mut jobs, background, lease_ttl);
+    courses::deadlines::spawn(
+        &mut jobs,
+        background,
+        Arc::new(settings.clone()),
+        Arc::new(cipher.clone()),
+        lease_ttl,
+    );
     let limits = limits.clone();
     jobs.spawn_local("rate_limit_prune", Duration::from_secs(60), move || {
         limits.prune();

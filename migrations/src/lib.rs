@@ -15,6 +15,7 @@ mod m20261130_000011_create_cache_versions;
 mod m20261130_000012_create_screening_lists;
 mod m20261130_000013_create_teachers;
 mod m20261130_000014_create_courses;
+mod m20261130_000015_create_regulations;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_create_screening_lists::Migration),
             Box::new(m20261130_000013_create_teachers::Migration),
             Box::new(m20261130_000014_create_courses::Migration),
+            Box::new(m20261130_000015_create_regulations::Migration),
         ]
     }
 }

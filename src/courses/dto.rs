@@ -94,8 +94,11 @@ pub struct CourseCreate {
     /// The institution offering it: the caller's own.
     #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
     pub institution_id: Uuid,
+    /// The course title.
     pub title: Name,
+    /// What the course teaches.
     pub description: LongText,
+    /// Its 学时.
     pub hours: Hours,
     /// Training categories (at least one).
     #[validate(length(min = 1, max = 3))]
@@ -112,28 +115,34 @@ pub struct CourseCreate {
     pub training_types: Vec<TrainingTypeCode>,
     /// Its teachers: teachers of the same institution (1–50).
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_items = 1, max_items = 50, value_type = BTreeSet<TeacherId>)]
-    pub teacher_ids: Vec<TeacherId>,
+    #[schema(min_items = 1, max_items = 50, value_type = BTreeSet<RefId>)]
+    pub teacher_ids: Vec<RefId>,
+    /// The regulations it rests on (up to 50): when one is amended, the course gets an update
+    /// deadline.
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    #[schema(max_items = 50, value_type = BTreeSet<RefId>)]
+    pub regulation_ids: Vec<RefId>,
 }
 
-/// A teacher's id in a course body.
+/// The id of a teacher or a regulation in a course body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct TeacherId(#[serde(deserialize_with = "crate::http::extract::canonical_uuid")] pub Uuid);
+pub struct RefId(#[serde(deserialize_with = "crate::http::extract::canonical_uuid")] pub Uuid);
 
-impl utoipa::PartialSchema for TeacherId {
+impl utoipa::PartialSchema for RefId {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
                 utoipa::openapi::schema::KnownFormat::Uuid,
             )))
-            .description(Some("A teacher's id"))
+            .description(Some("The id of a teacher or a regulation"))
             .into()
     }
 }
 
-impl utoipa::ToSchema for TeacherId {}
+impl utoipa::ToSchema for RefId {}
 
 /// Present but null is refused: a field is either sent with a value or left out.
 fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
@@ -151,6 +160,7 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// The course title.
     #[schema(nullable = false)]
     pub title: Option<Name>,
     #[serde(
@@ -158,6 +168,7 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// What the course teaches.
     #[schema(nullable = false)]
     pub description: Option<LongText>,
     #[serde(
@@ -165,6 +176,7 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Its 学时.
     #[schema(nullable = false)]
     pub hours: Option<Hours>,
     #[serde(
@@ -172,6 +184,7 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Training categories (replaces the list).
     #[validate(length(min = 1, max = 3))]
     #[schema(nullable = false, min_items = 1, max_items = 3, value_type = Option<BTreeSet<TrainingCategoryCode>>)]
     pub training_categories: Option<Vec<TrainingCategoryCode>>,
@@ -180,6 +193,7 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Operation types (replaces the list).
     #[validate(length(max = 60))]
     #[schema(nullable = false, max_items = 60, value_type = Option<BTreeSet<OperationTypeCode>>)]
     pub operation_types: Option<Vec<OperationTypeCode>>,
@@ -188,6 +202,7 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Training types (replaces the list).
     #[validate(length(min = 1, max = 3))]
     #[schema(nullable = false, min_items = 1, max_items = 3, value_type = Option<BTreeSet<TrainingTypeCode>>)]
     pub training_types: Option<Vec<TrainingTypeCode>>,
@@ -196,16 +211,29 @@ pub struct CourseUpdate {
         deserialize_with = "non_null",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Its teachers (replaces the list).
     #[validate(length(min = 1, max = 50))]
-    #[schema(nullable = false, min_items = 1, max_items = 50, value_type = Option<BTreeSet<TeacherId>>)]
-    pub teacher_ids: Option<Vec<TeacherId>>,
+    #[schema(nullable = false, min_items = 1, max_items = 50, value_type = Option<BTreeSet<RefId>>)]
+    pub teacher_ids: Option<Vec<RefId>>,
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    /// The regulations it rests on (replaces the list).
+    #[validate(length(max = 50))]
+    #[schema(nullable = false, max_items = 50, value_type = Option<BTreeSet<RefId>>)]
+    pub regulation_ids: Option<Vec<RefId>>,
 }
 
 /// A course as its institution and its regulators see it: its current version's content.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Course {
+    /// The id (UUIDv7).
     pub id: Uuid,
+    /// The institution offering it.
     pub institution_id: Uuid,
+    /// The institution's city module.
     #[schema(example = "440100")]
     pub city_code: String,
     /// The course's lifecycle status.
@@ -218,14 +246,23 @@ pub struct Course {
     /// The version learners study; null until first published.
     #[schema(required = true)]
     pub published_version: Option<i32>,
+    /// The current version's title.
     #[schema(example = "低压电工作业安全技术培训")]
     pub title: String,
+    /// The current version's description.
     pub description: String,
+    /// The current version's 学时.
     pub hours: Hours,
+    /// Training category codes.
     pub training_categories: Vec<String>,
+    /// Operation type codes.
     pub operation_types: Vec<String>,
+    /// Training type codes.
     pub training_types: Vec<String>,
+    /// Its teachers.
     pub teacher_ids: Vec<Uuid>,
+    /// The regulations it rests on.
+    pub regulation_ids: Vec<Uuid>,
     /// The last day by which the course must be updated for a changed regulation; null when
     /// none is due.
     #[schema(required = true)]
@@ -233,19 +270,27 @@ pub struct Course {
     /// First publication; null until then.
     #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
+    /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Last change.
     pub updated_at: DateTime<Utc>,
 }
 
 /// One version of a course, in short.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CourseVersion {
+    /// The version number (1, 2, …).
     #[schema(example = 2)]
     pub number: i32,
+    /// Its title.
     pub title: String,
+    /// Its 学时.
     pub hours: Hours,
+    /// Where it stands in review.
     pub review_status: ReviewStatus,
+    /// When it was opened.
     pub created_at: DateTime<Utc>,
+    /// When it was published; null if never.
     #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
 }
@@ -291,6 +336,21 @@ pub struct CourseListQuery {
     pub cursor: Option<Cursor>,
 }
 
+/// Paging of the overdue list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    /// Only this institution's (within the caller's scope).
+    #[serde(default, deserialize_with = "optional_uuid")]
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub institution_id: Option<Uuid>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<Limit>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<Cursor>,
+}
+
 fn optional_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
     crate::http::extract::canonical_uuid(d).map(Some)
 }
@@ -329,16 +389,24 @@ pub struct CourseStatusRequest {
 /// One lifecycle step of a course.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CourseStatusChange {
+    /// The id of this record.
     pub id: Uuid,
+    /// The course.
     pub course_id: Uuid,
     /// The version the step concerned.
     pub version_number: i32,
+    /// The status before.
     #[schema(required = true)]
     pub from_status: Option<CourseStatus>,
+    /// The status after.
     pub to_status: CourseStatus,
+    /// The reason given.
     pub reason: String,
+    /// Who made the move (token subject, or `deadline_job`).
     pub actor_subject: String,
+    /// The role they acted in (`system` for the deadline job).
     pub actor_role: String,
+    /// When.
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -364,8 +432,11 @@ pub enum CoursewareKind {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoursewareCreate {
+    /// Its title.
     pub title: Name,
+    /// What it is.
     pub kind: CoursewareKind,
+    /// Its place in the course (ascending).
     pub position: Position,
 }
 
@@ -409,21 +480,31 @@ impl utoipa::ToSchema for Position {}
 /// The file of a piece of courseware, as stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CoursewareFile {
+    /// The media type.
     #[schema(example = "video/mp4")]
     pub media_type: String,
+    /// Size in bytes.
     pub size: u64,
+    /// SHA-256 of the file, hex.
     pub sha256: String,
+    /// When it was uploaded.
     pub uploaded_at: DateTime<Utc>,
 }
 
 /// A piece of courseware of a course version.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Courseware {
+    /// The id (UUIDv7).
     pub id: Uuid,
+    /// The course.
     pub course_id: Uuid,
+    /// The course version it belongs to.
     pub version_number: i32,
+    /// Its title.
     pub title: String,
+    /// What it is.
     pub kind: CoursewareKind,
+    /// Its place in the course.
     pub position: i32,
     /// The file; null until uploaded.
     #[schema(required = true)]
@@ -437,6 +518,7 @@ pub struct Courseware {
     /// For a video: the automatic video-quality check (resolution, bitrate, duration).
     #[schema(required = true)]
     pub video_quality: Option<CheckResult>,
+    /// Creation time.
     pub created_at: DateTime<Utc>,
 }
 
@@ -513,7 +595,8 @@ impl utoipa::PartialSchema for Verdict {
                     "verdict",
                     ObjectBuilder::new()
                         .schema_type(Type::String)
-                        .enum_values(Some([verdict])),
+                        .enum_values(Some([verdict]))
+                        .description(Some("The verdict")),
                 )
                 .required("verdict")
                 .property("comment", <Reason as utoipa::PartialSchema>::schema())
@@ -548,11 +631,17 @@ impl Verdict {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewItems {
+    /// The content (内容).
     pub content: Verdict,
+    /// The form (形式).
     pub form: Verdict,
+    /// The ideology (意识形态).
     pub ideology: Verdict,
+    /// The video format (starts from the automatic check).
     pub video_format: Verdict,
+    /// The video quality (starts from the automatic check).
     pub video_quality: Verdict,
+    /// The copyright (版权).
     pub copyright: Verdict,
 }
 
@@ -574,6 +663,7 @@ impl ReviewItems {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewCreate {
+    /// Which review this is.
     pub level: ReviewLevel,
     /// A verdict on every item.
     pub items: ReviewItems,
@@ -582,15 +672,23 @@ pub struct ReviewCreate {
 /// A review as recorded.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Review {
+    /// The id (UUIDv7).
     pub id: Uuid,
+    /// The course.
     pub course_id: Uuid,
+    /// The version reviewed.
     pub version_number: i32,
+    /// Which review.
     pub level: ReviewLevel,
+    /// The verdicts.
     pub items: ReviewItems,
     /// Every item passed.
     pub passed: bool,
+    /// Who reviewed (token subject).
     pub reviewer_subject: String,
+    /// The role they acted in.
     pub reviewer_role: String,
+    /// When.
     pub created_at: DateTime<Utc>,
 }
 

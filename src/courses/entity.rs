@@ -48,6 +48,7 @@ pub mod version {
         pub operation_types: String,
         pub training_types: String,
         pub teacher_ids: String,
+        pub regulation_ids: String,
         pub review_status: ReviewStatus,
         pub screening_hits: Option<String>,
         pub created_at: ChronoDateTimeUtc,

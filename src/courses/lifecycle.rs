@@ -25,7 +25,7 @@ crate::policy!(/// Who may ask for a lifecycle move (each move names its own rol
 crate::policy!(/// Who reviews: the institution's admin (first), a platform operator (second).
     Reviewers = &[Role::InstitutionAdmin, Role::PlatformOperator]);
 
-fn to_status_change(m: status_change::Model) -> CourseStatusChange {
+pub(super) fn to_status_change(m: status_change::Model) -> CourseStatusChange {
     CourseStatusChange {
         id: m.id,
         course_id: m.course_id,

@@ -1,6 +1,7 @@
 //! Courses: filed by institutions as versions that go through two levels of review, with
 //! courseware whose video facts come from the files, and a lifecycle from draft to retired.
 mod courseware;
+pub mod deadlines;
 pub mod dto;
 pub mod entity;
 mod lifecycle;
@@ -23,6 +24,7 @@ pub struct Doc;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(routes::create_course)
         .service(routes::list_courses)
+        .service(routes::list_overdue_courses)
         .service(routes::get_course)
         .service(routes::update_course)
         .service(routes::list_course_versions)

@@ -75,6 +75,40 @@ pub async fn list_courses(
     Ok(cx.page(&page))
 }
 
+/// List overdue courses
+///
+/// Courses within the caller's scope whose update deadline (set when a regulation they rest on
+/// takes effect or is amended) has passed or falls within `courses.overdue_warning_days`, in
+/// creation order. The same as `GET /courses?overdue=true`.
+#[utoipa::path(
+    tag = super::TAG,
+    params(OverdueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of overdue courses", body = CoursePage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        SignedInErrors,
+    )
+)]
+#[get("/courses/overdue")]
+pub async fn list_overdue_courses(
+    cx: Cx<Readers>,
+    query: ValidQuery<OverdueQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.0;
+    let list = CourseListQuery {
+        institution_id: q.institution_id,
+        status: None,
+        category: None,
+        overdue: Some(true),
+        sort: None,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let page = service::list(&cx, &list).await?;
+    Ok(cx.page(&page))
+}
+
 /// Get a course
 ///
 /// One course within the caller's scope, with its current version's content and its `ETag`.
@@ -327,8 +361,8 @@ pub async fn list_courseware(
 #[utoipa::path(
     tag = super::TAG,
     params(CoursewarePath),
-    request_body(description = "The file", content(
-        (BinaryFile = "video/mp4"), (BinaryFile = "application/pdf"), (BinaryFile = "application/json"))),
+    request_body(description = "The file: its bytes, as they are (the type the courseware's kind takes)", content(
+        ("video/mp4"), ("application/pdf"), ("application/json"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The courseware with its file", body = Courseware),

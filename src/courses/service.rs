@@ -56,6 +56,7 @@ pub(super) fn to_dto(c: course::Model, v: &version::Model) -> AppResult<Versione
         operation_types: parse(&v.operation_types)?,
         training_types: parse(&v.training_types)?,
         teacher_ids: parse(&v.teacher_ids)?,
+        regulation_ids: parse(&v.regulation_ids)?,
         update_deadline: c.update_deadline,
         published_at: c.published_at,
         created_at: c.created_at,
@@ -168,7 +169,27 @@ fn codes<T: ToString>(list: &[T]) -> Vec<String> {
     list.iter().map(ToString::to_string).collect()
 }
 
-fn teacher_ids(list: &[TeacherId]) -> Vec<Uuid> {
+/// Every regulation must exist, each named once.
+async fn check_regulations<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> AppResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    if !ids.iter().all(|id| seen.insert(*id)) {
+        return Err(AppError::field(
+            "regulation_ids",
+            "unique",
+            "names a regulation twice",
+        ));
+    }
+    if crate::regulations::service::existing(db, ids).await?.len() != ids.len() {
+        return Err(AppError::field(
+            "regulation_ids",
+            "unknown_regulation",
+            "names a regulation that does not exist",
+        ));
+    }
+    Ok(())
+}
+
+fn ids(list: &[RefId]) -> Vec<Uuid> {
     list.iter().map(|t| t.0).collect()
 }
 
@@ -199,7 +220,7 @@ pub async fn create(
     );
     check_codes(&categories, &operation_types)?;
     unique("training_types", &codes(&body.training_types))?;
-    let teachers = teacher_ids(&body.teacher_ids);
+    let teachers = ids(&body.teacher_ids);
     let city = institutions::service::acting_for(
         cx.db.get_ref(),
         &cx.actor,
@@ -224,6 +245,8 @@ pub async fn create(
             )
             .await?;
             check_teachers(tx.conn(), body.institution_id, &teachers).await?;
+            let regulations = ids(&body.regulation_ids);
+            check_regulations(tx.conn(), &regulations).await?;
             let (id, now) = (Uuid::now_v7(), db::now());
             tx.touches(RESOURCE, id, Some(&city));
             let c = repo::insert(
@@ -258,6 +281,7 @@ pub async fn create(
                     operation_types: Set(json(&operation_types)?),
                     training_types: Set(json(&codes(&body.training_types))?),
                     teacher_ids: Set(json(&teachers)?),
+                    regulation_ids: Set(json(&regulations)?),
                     review_status: Set(ReviewStatus::Draft),
                     screening_hits: Set(None),
                     created_at: Set(now),
@@ -265,6 +289,7 @@ pub async fn create(
                 },
             )
             .await?;
+            crate::regulations::service::link(tx.conn(), id, 1, &regulations).await?;
             let answer = to_dto(c, &v)?;
             emit(tx, &answer, Operation::Created)?;
             Ok((id, answer))
@@ -354,6 +379,8 @@ pub(super) async fn open_draft(
             copy.created_at = Set(db::now());
             copy.published_at = Set(None);
             let opened = repo::insert_version(tx.conn(), copy.reset_all()).await?;
+            let regulations: Vec<Uuid> = parse(&current.regulation_ids)?;
+            crate::regulations::service::link(tx.conn(), c.id, number, &regulations).await?;
             for piece in repo::courseware_of(tx.conn(), c.id, current.number).await? {
                 let mut copy = piece.into_active_model();
                 copy.id = Set(Uuid::now_v7());
@@ -426,7 +453,12 @@ pub async fn update(
     };
     check_codes(&categories, &operation_types)?;
     if let Some(list) = &body.teacher_ids {
-        check_teachers(tx.conn(), c.institution_id, &teacher_ids(list)).await?;
+        check_teachers(tx.conn(), c.institution_id, &ids(list)).await?;
+    }
+    if let Some(list) = &body.regulation_ids {
+        let list = ids(list);
+        check_regulations(tx.conn(), &list).await?;
+        crate::regulations::service::link(tx.conn(), c.id, draft.number, &list).await?;
     }
     let mut row = draft.clone().into_active_model();
     if let Some(v) = &body.title {
@@ -445,7 +477,10 @@ pub async fn update(
         row.training_types = Set(json(&codes(v))?);
     }
     if let Some(v) = &body.teacher_ids {
-        row.teacher_ids = Set(json(&teacher_ids(v))?);
+        row.teacher_ids = Set(json(&ids(v))?);
+    }
+    if let Some(v) = &body.regulation_ids {
+        row.regulation_ids = Set(json(&ids(v))?);
     }
     let v = repo::update_version(tx.conn(), row).await?;
     let c = touch(&mut tx, &c, &v, None).await?;

@@ -1,13 +1,15 @@
-//! 405 answers derived from the routes: for every documented path, a catch-all registered after
-//! its operations answers the methods it lacks with 405 and `Allow` listing those it serves.
+//! 405 answers derived from the routes: for every documented path, a route guarded by the
+//! methods it lacks answers them with 405 and `Allow` listing those it serves. It is registered
+//! before the operations, so a fixed path beside a templated one (`/courses/overdue` beside
+//! `/courses/{id}`) answers 405 for its own missing methods instead of reaching the template.
 use actix_web::{HttpResponse, Route, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::PathItem;
 
 use crate::error::AppError;
 
-/// The methods a documented path serves, as an `Allow` value (`GET, POST`).
-fn allowed(item: &PathItem) -> String {
+/// The methods a documented path serves.
+fn methods(item: &PathItem) -> Vec<&'static str> {
     [
         ("GET", item.get.is_some()),
         ("PUT", item.put.is_some()),
@@ -21,8 +23,7 @@ fn allowed(item: &PathItem) -> String {
     .iter()
     .filter(|(_, served)| *served)
     .map(|(m, _)| *m)
-    .collect::<Vec<_>>()
-    .join(", ")
+    .collect()
 }
 
 /// The catch-alls of the documented paths under `prefix`, as (path below `prefix`, route).
@@ -38,11 +39,16 @@ pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
             if prefix.is_empty() && path.starts_with("/api/") {
                 return None;
             }
-            let allow = allowed(item);
-            let route = web::route().to(move || {
-                let allow = allow.clone();
-                async move { Err::<HttpResponse, _>(AppError::method_not_allowed(&allow)) }
-            });
+            let served = methods(item);
+            let allow = served.join(", ");
+            let route = web::route()
+                .guard(actix_web::guard::fn_guard(move |ctx| {
+                    !served.contains(&ctx.head().method.as_str())
+                }))
+                .to(move || {
+                    let allow = allow.clone();
+                    async move { Err::<HttpResponse, _>(AppError::method_not_allowed(&allow)) }
+                });
             Some((below.to_owned(), route))
         })
         .collect()

@@ -30,8 +30,10 @@ pub struct VideoFacts {
     /// an audio track.
     #[schema(required = true, example = "aac")]
     pub audio_codec: Option<String>,
+    /// Width in pixels.
     #[schema(example = 1280)]
     pub width: u32,
+    /// Height in pixels.
     #[schema(example = 720)]
     pub height: u32,
     /// The longest track's duration, in milliseconds.
@@ -45,6 +47,7 @@ pub struct VideoFacts {
 /// The result of one automatic check: passed, or the rules that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CheckResult {
+    /// Every rule of the check passed.
     pub passed: bool,
     /// What failed, one sentence a rule.
     pub failures: Vec<String>,

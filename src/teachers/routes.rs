@@ -137,9 +137,8 @@ pub async fn update_teacher(
 #[utoipa::path(
     tag = super::TAG,
     params(TeacherPath),
-    request_body(description = "The photo file", content(
-        (crate::http::upload::BinaryFile = "image/jpeg"),
-        (crate::http::upload::BinaryFile = "image/png"))),
+    request_body(description = "The photo file: its bytes, as they are", content(
+        ("image/jpeg"), ("image/png"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The teacher with its new photo", body = Teacher,

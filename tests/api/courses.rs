@@ -1008,3 +1008,45 @@ async fn a_200_mb_upload_streams_with_memory_flat() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_fixed_path_beside_a_template_answers_405_for_its_missing_methods() {
+    each_backend(|app| async move {
+        let token = app.token(
+            "institution_admin",
+            None,
+            Some("01938a6e-8f1c-7c3a-9a55-5c1f0c1e2d3f"),
+        );
+        for method in [Method::PATCH, Method::POST, Method::DELETE] {
+            let res = app
+                .request(method.clone(), "/api/v1/courses/overdue", Some(&token))
+                .json(&json!({"title": "x"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.headers()["allow"], "GET", "{method}");
+            assert_problem(res, 405, "method_not_allowed").await;
+        }
+        // The template beside it still serves its own methods.
+        let res = app
+            .request(
+                Method::DELETE,
+                "/api/v1/courses/01938a6e-8f1c-7c3a-9a55-5c1f0c1e2d3f",
+                Some(&token),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["allow"], "GET, PATCH");
+        let res = app
+            .patch(
+                "/api/v1/courses/01938a6e-8f1c-7c3a-9a55-5c1f0c1e2d3f",
+                Some(&token),
+                Some("*"),
+                &json!({"title": "x"}),
+            )
+            .await;
+        assert_problem(res, 404, "not_found").await;
+    })
+    .await;
+}

@@ -15,6 +15,7 @@ mod jobs;
 mod operations;
 mod reference;
 mod registry;
+mod regulations;
 mod screening;
 mod teachers;
 mod template;

@@ -1,0 +1,257 @@
+//! The deadline job (requirements §7): once a day, one runner across replicas gives every
+//! published course the update deadline of the regulations its published version rests on
+//! that took effect or were amended after that version was published (the earliest such
+//! deadline), and, when `courses.suspend_overdue` is set, suspends published courses whose
+//! deadline has passed. Each change bumps the course's version and goes to the change feed;
+//! a suspension is kept in the course's history with the actor `system`.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, JoinType,
+    QueryFilter, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::entity::{course, status_change, version};
+use super::repo;
+use super::service::to_dto;
+use super::status::CourseStatus;
+use crate::changes::{self, Change, Operation};
+use crate::config::Settings;
+use crate::crypto::DataCipher;
+use crate::db;
+use crate::regulations::deadline::update_deadline;
+use crate::regulations::dto::{RegulationKind, RegulationStatus};
+use crate::regulations::entity::{course_regulation, regulation};
+
+/// One regulation a published course rests on, with what the deadline needs.
+type Resting = (
+    Uuid,
+    RegulationKind,
+    NaiveDate,
+    NaiveDate,
+    RegulationStatus,
+    Option<chrono::DateTime<Utc>>,
+    Option<chrono::DateTime<Utc>>,
+);
+
+/// The deadline each published course is due, from the regulations that changed under it.
+pub async fn due(
+    db: &DatabaseConnection,
+    today: NaiveDate,
+) -> Result<BTreeMap<Uuid, NaiveDate>, DbErr> {
+    let rows: Vec<Resting> = course::Entity::find()
+        .select_only()
+        .column(course::Column::Id)
+        .column(regulation::Column::Kind)
+        .column(regulation::Column::PublishedOn)
+        .column(regulation::Column::EffectiveOn)
+        .column(regulation::Column::Status)
+        .column(regulation::Column::AmendedAt)
+        .column(version::Column::PublishedAt)
+        .join(
+            JoinType::InnerJoin,
+            course::Entity::belongs_to(course_regulation::Entity)
+                .from(course::Column::Id)
+                .to(course_regulation::Column::CourseId)
+                .on_condition(|left, right| {
+                    Expr::col((right, course_regulation::Column::VersionNumber))
+                        .eq(Expr::col((left, course::Column::PublishedVersion)))
+                        .into()
+                })
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            course_regulation::Entity::belongs_to(regulation::Entity)
+                .from(course_regulation::Column::RegulationId)
+                .to(regulation::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            course::Entity::belongs_to(version::Entity)
+                .from(course::Column::Id)
+                .to(version::Column::CourseId)
+                .on_condition(|left, right| {
+                    Expr::col((right, version::Column::Number))
+                        .eq(Expr::col((left, course::Column::PublishedVersion)))
+                        .into()
+                })
+                .into(),
+        )
+        .filter(course::Column::Status.is_in([CourseStatus::Published, CourseStatus::Suspended]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut due: BTreeMap<Uuid, NaiveDate> = BTreeMap::new();
+    for (course, kind, published_on, effective_on, status, amended_at, version_published) in rows {
+        let Some(since) = version_published else {
+            continue;
+        };
+        let took_effect = effective_on <= today && effective_on > since.date_naive();
+        let amended = amended_at.is_some_and(|at| at > since);
+        if status == RegulationStatus::Repealed || !(took_effect || amended) {
+            continue;
+        }
+        let deadline = update_deadline(kind, published_on, effective_on);
+        due.entry(course)
+            .and_modify(|d| *d = Ord::min(*d, deadline))
+            .or_insert(deadline);
+    }
+    Ok(due)
+}
+
+/// One run: sets the deadlines due and, when configured, suspends overdue courses. Answers
+/// how many courses changed.
+pub async fn run(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    cipher: &DataCipher,
+) -> Result<usize, DbErr> {
+    let today = Utc::now().date_naive();
+    let mut changed = 0;
+    for (id, deadline) in due(db, today).await? {
+        let txn = db.begin().await?;
+        let Some(c) = repo::find(&txn, &crate::auth::Scope::All, id).await? else {
+            continue;
+        };
+        if c.update_deadline.is_some_and(|d| d <= deadline) {
+            continue;
+        }
+        let updated = bump(&txn, &c, |row| row.update_deadline = Set(Some(deadline))).await?;
+        emit(&txn, cipher, updated, None).await?;
+        txn.commit().await?;
+        changed += 1;
+    }
+    if settings.courses.suspend_overdue {
+        let overdue: Vec<Uuid> = course::Entity::find()
+            .select_only()
+            .column(course::Column::Id)
+            .filter(course::Column::Status.eq(CourseStatus::Published))
+            .filter(course::Column::UpdateDeadline.lt(today))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for id in overdue {
+            let txn = db.begin().await?;
+            let Some(c) = repo::find(&txn, &crate::auth::Scope::All, id).await? else {
+                continue;
+            };
+            if c.status != CourseStatus::Published {
+                continue;
+            }
+            let deadline = c.update_deadline;
+            let updated = bump(&txn, &c, |row| row.status = Set(CourseStatus::Suspended)).await?;
+            let step = repo::insert_status_change(
+                &txn,
+                status_change::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    course_id: Set(id),
+                    version_number: Set(updated.current_version),
+                    from_status: Set(Some(CourseStatus::Published)),
+                    to_status: Set(CourseStatus::Suspended),
+                    reason: Set(format!(
+                        "the update deadline {} has passed",
+                        deadline.map(|d| d.to_string()).unwrap_or_default()
+                    )),
+                    actor_subject: Set("deadline_job".into()),
+                    actor_role: Set("system".into()),
+                    occurred_at: Set(db::now()),
+                },
+            )
+            .await?;
+            emit(&txn, cipher, updated, Some(step)).await?;
+            txn.commit().await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Applies `change` to a course with its version bumped; answers the course as stored.
+async fn bump<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    c: &course::Model,
+    change: impl FnOnce(&mut course::ActiveModel),
+) -> Result<course::Model, DbErr> {
+    let mut row = course::ActiveModel {
+        version: Set(c.version + 1),
+        updated_at: Set(db::now()),
+        ..Default::default()
+    };
+    change(&mut row);
+    course::Entity::update_many()
+        .set(row)
+        .filter(course::Column::Id.eq(c.id))
+        .filter(course::Column::Version.eq(c.version))
+        .exec(txn)
+        .await?;
+    repo::find(txn, &crate::auth::Scope::All, c.id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("course".into()))
+}
+
+/// Writes the change events of a course the job changed.
+async fn emit<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    cipher: &DataCipher,
+    c: course::Model,
+    step: Option<status_change::Model>,
+) -> Result<(), DbErr> {
+    let v = repo::version(txn, c.id, c.current_version)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("course version".into()))?;
+    let course = to_dto(c, &v).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let json = |e: serde_json::Error| DbErr::Custom(e.to_string());
+    let mut events = vec![
+        Change::new(
+            super::service::RESOURCE,
+            course.value.id,
+            Operation::Updated,
+            course.version,
+            &course.value,
+        )
+        .map_err(json)?,
+    ];
+    if let Some(step) = step {
+        let id = step.id;
+        events.push(
+            Change::new(
+                super::lifecycle::STATUS_RESOURCE,
+                id,
+                Operation::Created,
+                1,
+                &super::lifecycle::to_status_change(step),
+            )
+            .map_err(json)?,
+        );
+    }
+    changes::append(txn, cipher, &events).await
+}
+
+/// Starts the deadline job.
+pub fn spawn(
+    jobs: &mut crate::jobs::Jobs,
+    db: &DatabaseConnection,
+    settings: Arc<Settings>,
+    cipher: Arc<DataCipher>,
+    lease_ttl: std::time::Duration,
+) {
+    let job_db = db.clone();
+    let interval = std::time::Duration::from_secs(settings.courses.deadline_check_secs);
+    jobs.spawn_leased("course_deadlines", db.clone(), lease_ttl, interval, move || {
+        let (db, settings, cipher) = (job_db.clone(), settings.clone(), cipher.clone());
+        async move {
+            match run(&db, &settings, &cipher).await {
+                Ok(n) if n > 0 => tracing::info!(courses = n, "course deadlines updated"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error.chain = %crate::error::error_chain(&e), "the course deadline job failed"),
+            }
+            crate::jobs::Step::Idle
+        }
+    });
+}
