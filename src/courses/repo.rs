@@ -174,6 +174,20 @@ pub async fn versions<C: ConnectionTrait>(
         .await
 }
 
+/// Every version of the courses `ids` (a page's worth), in one query.
+pub async fn versions_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<version::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    version::Entity::find()
+        .filter(version::Column::CourseId.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub async fn insert_version<C: ConnectionTrait>(
     db: &C,
     row: version::ActiveModel,

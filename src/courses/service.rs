@@ -342,9 +342,19 @@ pub async fn list(cx: &Cx<Readers>, q: &CourseListQuery) -> AppResult<Page<Cours
         },
         |c| c,
     );
+    // One query for the page's current versions, not one per course.
+    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
+    let mut versions: std::collections::HashMap<(Uuid, i32), version::Model> =
+        repo::versions_of(db, &ids)
+            .await?
+            .into_iter()
+            .map(|v| ((v.course_id, v.number), v))
+            .collect();
     let mut items = Vec::with_capacity(page.items.len());
     for c in page.items {
-        let v = version_of(db, c.id, c.current_version).await?;
+        let v = versions
+            .remove(&(c.id, c.current_version))
+            .ok_or_else(|| AppError::bug("a course without its current version"))?;
         items.push(to_dto(c, &v)?.value);
     }
     Ok(Page {
