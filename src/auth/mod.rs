@@ -94,6 +94,24 @@ pub enum Scope {
     Nothing,
 }
 
+impl Scope {
+    /// The condition that limits a tenant table's rows to this scope, given its city column and
+    /// the column holding the owning institution's id; `None` when the scope sees nothing.
+    pub fn condition<C: sea_orm::ColumnTrait>(
+        &self,
+        city: C,
+        institution: C,
+    ) -> Option<sea_orm::Condition> {
+        use sea_orm::Condition;
+        match self {
+            Scope::All => Some(Condition::all()),
+            Scope::City(code) => Some(Condition::all().add(city.eq(code.as_str()))),
+            Scope::Institution(id) => Some(Condition::all().add(institution.eq(*id))),
+            Scope::Nothing => None,
+        }
+    }
+}
+
 /// Which callers an operation admits. The request context checks it before the body is read,
 /// so a caller without the role learns that (403) before anything about its request, and a
 /// service that takes the context needs no second check.

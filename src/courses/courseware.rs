@@ -84,20 +84,22 @@ pub async fn list(cx: &Cx<Readers>, course_id: Uuid) -> AppResult<Vec<Courseware
         .collect()
 }
 
-/// A piece of courseware whose course the caller may see (404 otherwise, audited).
+/// A piece of courseware whose course the caller may see, with that course (404 otherwise);
+/// the audit record names the courseware.
 async fn reachable<P: Policy<Caller = Actor>>(
     cx: &Cx<P>,
     db: &impl sea_orm::ConnectionTrait,
     id: Uuid,
-) -> AppResult<courseware::Model> {
+) -> AppResult<(courseware::Model, super::entity::course::Model)> {
     let piece = repo::find_courseware(db, id).await?;
     let Some(piece) = piece else {
         cx.audit.set_resource(COURSEWARE, id, None);
         return Err(AppError::not_found());
     };
-    let c = find(db, &cx.audit, &cx.actor, piece.course_id).await?;
-    cx.audit.set_resource(COURSEWARE, id, Some(&c.city_code));
-    Ok(piece)
+    let found = find(db, &cx.audit, &cx.actor, piece.course_id).await;
+    let city = repo::city_of(db, piece.course_id).await?;
+    cx.audit.set_resource(COURSEWARE, id, city.as_deref());
+    Ok((piece, found?))
 }
 
 /// Uploads the file of a piece of courseware of the draft version. A video is probed as it
@@ -106,8 +108,7 @@ async fn reachable<P: Policy<Caller = Actor>>(
 #[tracing::instrument(skip_all, fields(courseware = %id))]
 pub async fn upload(cx: &Cx<Editors>, id: Uuid, upload: Upload) -> AppResult<Courseware> {
     let db = cx.db.get_ref();
-    let piece = reachable(cx, db, id).await?;
-    let c = find(db, &cx.audit, &cx.actor, piece.course_id).await?;
+    let (piece, c) = reachable(cx, db, id).await?;
     institutions::service::acting_for(db, &cx.actor, c.institution_id, "courses").await?;
     if upload.media_type != media_type(piece.kind) {
         return Err(AppError::new(
@@ -178,7 +179,7 @@ pub async fn upload(cx: &Cx<Editors>, id: Uuid, upload: Upload) -> AppResult<Cou
     };
     let written = async {
         let mut tx = cx.begin().await?;
-        let c = find(tx.conn(), &cx.audit, &cx.actor, piece.course_id).await?;
+        let (_, c) = reachable(cx, tx.conn(), id).await?;
         let draft = open_draft(&mut tx, &c).await?;
         let current = repo::find_courseware(tx.conn(), id)
             .await?
@@ -260,7 +261,7 @@ pub struct FileRead {
 /// The file of a piece of courseware, or the byte range `range` (a `Range` header) asks for.
 #[tracing::instrument(skip_all, fields(courseware = %id))]
 pub async fn file(cx: &Cx<Readers>, id: Uuid, range: Option<&str>) -> AppResult<FileRead> {
-    let piece = reachable(cx, cx.db.get_ref(), id).await?;
+    let (piece, _) = reachable(cx, cx.db.get_ref(), id).await?;
     let (Some(key), Some(media_type), Some(sha256), Some(size)) =
         (piece.file_key, piece.media_type, piece.sha256, piece.size)
     else {

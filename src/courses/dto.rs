@@ -144,11 +144,6 @@ impl utoipa::PartialSchema for RefId {
 
 impl utoipa::ToSchema for RefId {}
 
-/// Present but null is refused: a field is either sent with a value or left out.
-fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
 /// The body of an update: only the fields to change (at least one). Editing a course whose
 /// current version is published opens a new version (a draft) with the change.
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
@@ -157,7 +152,7 @@ fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Opti
 pub struct CourseUpdate {
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// The course title.
@@ -165,7 +160,7 @@ pub struct CourseUpdate {
     pub title: Option<Name>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// What the course teaches.
@@ -173,7 +168,7 @@ pub struct CourseUpdate {
     pub description: Option<LongText>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Its 学时.
@@ -181,7 +176,7 @@ pub struct CourseUpdate {
     pub hours: Option<Hours>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Training categories (replaces the list).
@@ -190,7 +185,7 @@ pub struct CourseUpdate {
     pub training_categories: Option<Vec<TrainingCategoryCode>>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Operation types (replaces the list).
@@ -199,7 +194,7 @@ pub struct CourseUpdate {
     pub operation_types: Option<Vec<OperationTypeCode>>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Training types (replaces the list).
@@ -208,7 +203,7 @@ pub struct CourseUpdate {
     pub training_types: Option<Vec<TrainingTypeCode>>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Its teachers (replaces the list).
@@ -217,7 +212,7 @@ pub struct CourseUpdate {
     pub teacher_ids: Option<Vec<RefId>>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// The regulations it rests on (replaces the list).
@@ -316,7 +311,7 @@ pub enum CourseSort {
 #[into_params(parameter_in = Query)]
 pub struct CourseListQuery {
     /// Only this institution's (within the caller's scope).
-    #[serde(default, deserialize_with = "optional_uuid")]
+    #[serde(default, deserialize_with = "crate::http::extract::optional_uuid")]
     #[param(value_type = Option<String>, format = Uuid)]
     pub institution_id: Option<Uuid>,
     /// Only this status.
@@ -342,17 +337,13 @@ pub struct CourseListQuery {
 #[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
     /// Only this institution's (within the caller's scope).
-    #[serde(default, deserialize_with = "optional_uuid")]
+    #[serde(default, deserialize_with = "crate::http::extract::optional_uuid")]
     #[param(value_type = Option<String>, format = Uuid)]
     pub institution_id: Option<Uuid>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<Cursor>,
-}
-
-fn optional_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
-    crate::http::extract::canonical_uuid(d).map(Some)
 }
 
 /// Where a course page resumes: the sort value (title or publication time) and the id.

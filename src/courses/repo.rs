@@ -16,13 +16,9 @@ use crate::db::page::{self, Direction};
 
 use course::{Column, Entity};
 
+/// The rows of this table within `scope`; `None` when it sees nothing.
 fn scoped(scope: &Scope) -> Option<Condition> {
-    match scope {
-        Scope::All => Some(Condition::all()),
-        Scope::City(city) => Some(Condition::all().add(Column::CityCode.eq(city.as_str()))),
-        Scope::Institution(id) => Some(Condition::all().add(Column::InstitutionId.eq(*id))),
-        Scope::Nothing => None,
-    }
+    scope.condition(Column::CityCode, Column::InstitutionId)
 }
 
 pub async fn find<C: ConnectionTrait>(

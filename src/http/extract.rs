@@ -170,6 +170,21 @@ fn query_error(_: QueryPayloadError) -> AppError {
 /// An id in a path: a UUID in its standard form (hyphenated, either case, RFC 9562). Other
 /// spellings the `uuid` crate would take (`{…}`, `urn:uuid:…`, 32 bare digits) name no
 /// resource, so one resource has one address (in links, caches and the audit log).
+/// For optional fields of an update: present but null is refused (a field is either sent with
+/// a value or left out).
+pub fn non_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// An optional UUID parameter in its standard form.
+pub fn optional_uuid<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<uuid::Uuid>, D::Error> {
+    canonical_uuid(d).map(Some)
+}
+
 pub fn canonical_uuid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<uuid::Uuid, D::Error> {
     let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
     let hyphens = [8, 13, 18, 23];

@@ -41,11 +41,6 @@ pub struct InstitutionCreate {
     pub introduction: LongText,
 }
 
-/// Present but null is refused: a field is either sent with a value or left out.
-fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
 /// Present (even as null) is `Some`: null is a value for fields that may be cleared.
 fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     d: D,
@@ -62,7 +57,7 @@ pub struct InstitutionUpdate {
     /// The registered name.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -70,7 +65,7 @@ pub struct InstitutionUpdate {
     /// Registered (legal) address.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -78,7 +73,7 @@ pub struct InstitutionUpdate {
     /// Office address.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -86,7 +81,7 @@ pub struct InstitutionUpdate {
     /// Legal representative.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -94,7 +89,7 @@ pub struct InstitutionUpdate {
     /// Contact person.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -102,7 +97,7 @@ pub struct InstitutionUpdate {
     /// Contact phone (mobile or landline).
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -118,7 +113,7 @@ pub struct InstitutionUpdate {
     /// The institution's training platform address.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -126,7 +121,7 @@ pub struct InstitutionUpdate {
     /// Introduction of the institution.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]

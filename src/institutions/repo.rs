@@ -23,14 +23,9 @@ pub const CREDIT_CODE: Unique = Unique {
     columns: &["credit_code"],
 };
 
-/// The condition that limits rows to `scope`; `None` when the scope sees nothing.
+/// The rows of this table within `scope`; `None` when it sees nothing.
 fn scoped(scope: &Scope) -> Option<Condition> {
-    match scope {
-        Scope::All => Some(Condition::all()),
-        Scope::City(city) => Some(Condition::all().add(Column::CityCode.eq(city.as_str()))),
-        Scope::Institution(id) => Some(Condition::all().add(Column::Id.eq(*id))),
-        Scope::Nothing => None,
-    }
+    scope.condition(Column::CityCode, Column::Id)
 }
 
 pub async fn find<C: ConnectionTrait>(

@@ -1,7 +1,7 @@
 //! API types of regulations.
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::entity::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -73,10 +73,6 @@ pub struct RegulationCreate {
     pub status: RegulationStatus,
 }
 
-fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
 /// The fields to change (at least one). A change of its dates, or of its status to
 /// `amended`, sets update deadlines on the published courses resting on it.
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
@@ -85,7 +81,7 @@ fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Opti
 pub struct RegulationUpdate {
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// The title.
@@ -93,7 +89,7 @@ pub struct RegulationUpdate {
     pub title: Option<Name>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// 文号.
@@ -101,7 +97,7 @@ pub struct RegulationUpdate {
     pub document_number: Option<Label>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Who issued it.
@@ -109,7 +105,7 @@ pub struct RegulationUpdate {
     pub issuer: Option<Name>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// The publication date.
@@ -117,7 +113,7 @@ pub struct RegulationUpdate {
     pub published_on: Option<CalendarDate>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// The date it takes effect.
@@ -125,7 +121,7 @@ pub struct RegulationUpdate {
     pub effective_on: Option<CalendarDate>,
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     /// Whether it is in force (`amended` sets deadlines on the courses resting on it).

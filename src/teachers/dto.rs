@@ -1,6 +1,6 @@
 //! API types of teachers. Every rule of a field lives in its domain type.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -53,11 +53,6 @@ pub struct TeacherCreate {
     pub biography: LongText,
 }
 
-/// Present but null is refused: a field is either sent with a value or left out.
-fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
 /// The body of an update: only the fields to change (at least one). The institution cannot
 /// change.
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
@@ -67,7 +62,7 @@ pub struct TeacherUpdate {
     /// Full name.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -75,7 +70,7 @@ pub struct TeacherUpdate {
     /// Professional title (职称).
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -83,7 +78,7 @@ pub struct TeacherUpdate {
     /// Qualification certificates (up to 20); replaces the list.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[validate(length(max = 20))]
@@ -92,7 +87,7 @@ pub struct TeacherUpdate {
     /// Fields taught (up to 20); replaces the list.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[validate(length(max = 20))]
@@ -101,7 +96,7 @@ pub struct TeacherUpdate {
     /// A short biography.
     #[serde(
         default,
-        deserialize_with = "non_null",
+        deserialize_with = "crate::http::extract::non_null",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(nullable = false)]
@@ -165,17 +160,13 @@ pub struct Teacher {
 #[into_params(parameter_in = Query)]
 pub struct TeacherListQuery {
     /// Only this institution's (within the caller's scope).
-    #[serde(default, deserialize_with = "optional_uuid")]
+    #[serde(default, deserialize_with = "crate::http::extract::optional_uuid")]
     #[param(value_type = Option<String>, format = Uuid)]
     pub institution_id: Option<Uuid>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<Limit>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<Cursor>,
-}
-
-fn optional_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
-    crate::http::extract::canonical_uuid(d).map(Some)
 }
 
 /// A teacher id in a path.

@@ -9,14 +9,9 @@ use super::entity::teacher::{self, Column, Entity};
 use crate::auth::Scope;
 use crate::db::page::{self, Direction};
 
-/// The condition that limits rows to `scope`; `None` when the scope sees nothing.
+/// The rows of this table within `scope`; `None` when it sees nothing.
 fn scoped(scope: &Scope) -> Option<Condition> {
-    match scope {
-        Scope::All => Some(Condition::all()),
-        Scope::City(city) => Some(Condition::all().add(Column::CityCode.eq(city.as_str()))),
-        Scope::Institution(id) => Some(Condition::all().add(Column::InstitutionId.eq(*id))),
-        Scope::Nothing => None,
-    }
+    scope.condition(Column::CityCode, Column::InstitutionId)
 }
 
 pub async fn find<C: ConnectionTrait>(

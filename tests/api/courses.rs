@@ -155,38 +155,30 @@ pub async fn post_review(
 
 /// Takes a course with a passing video through both reviews to publication.
 pub async fn publish(app: &TestApp, f: &Filer, course: &str) -> Value {
-    let operator = app.token("platform_operator", None, None);
-    assert_eq!(
-        move_to(app, &f.admin, course, "submitted").await.status(),
-        200
-    );
-    assert_eq!(
-        post_review(app, &f.admin, course, &review("institution", &[]))
-            .await
-            .status(),
-        201
-    );
-    assert_eq!(
-        move_to(app, &f.admin, course, "institution_approved")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        post_review(app, &operator, course, &review("platform", &[]))
-            .await
-            .status(),
-        201
-    );
-    assert_eq!(
-        move_to(app, &operator, course, "platform_approved")
-            .await
-            .status(),
-        200
-    );
-    let res = move_to(app, &f.admin, course, "published").await;
+    let res = move_to(app, &f.admin, course, "submitted").await;
     assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    approve_and_publish(app, f, course).await
+}
+
+/// Takes a submitted version through both reviews; a platform operator publishes it.
+pub async fn approve_and_publish(app: &TestApp, f: &Filer, course: &str) -> Value {
+    let operator = app.token("platform_operator", None, None);
+    let steps = [
+        (&f.admin, Some("institution"), "institution_approved"),
+        (&operator, Some("platform"), "platform_approved"),
+        (&operator, None, "published"),
+    ];
+    let mut last = Value::Null;
+    for (token, level, status) in steps {
+        if let Some(level) = level {
+            let res = post_review(app, token, course, &review(level, &[])).await;
+            assert_eq!(res.status(), 201, "{level} review");
+        }
+        let res = move_to(app, token, course, status).await;
+        assert_eq!(res.status(), 200, "{status}");
+        last = res.json().await.unwrap();
+    }
+    last
 }
 
 fn id(v: &Value) -> String {
@@ -701,35 +693,7 @@ async fn editing_a_published_course_opens_a_version_under_review() {
             .await;
         assert_problem(res, 409, "course_under_review").await;
         let operator = app.token("platform_operator", None, None);
-        assert_eq!(
-            post_review(&app, &f.admin, &cid, &review("institution", &[]))
-                .await
-                .status(),
-            201
-        );
-        assert_eq!(
-            move_to(&app, &f.admin, &cid, "institution_approved")
-                .await
-                .status(),
-            200
-        );
-        assert_eq!(
-            post_review(&app, &operator, &cid, &review("platform", &[]))
-                .await
-                .status(),
-            201
-        );
-        assert_eq!(
-            move_to(&app, &operator, &cid, "platform_approved")
-                .await
-                .status(),
-            200
-        );
-        let published: Value = move_to(&app, &operator, &cid, "published")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let published = approve_and_publish(&app, &f, &cid).await;
         assert_eq!(published["published_version"], 2);
         let versions = app
             .get_json(&format!("{url}/versions"), Some(&f.admin))

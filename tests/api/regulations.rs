@@ -2,7 +2,7 @@
 use chrono::{Months, Utc};
 use serde_json::{Value, json};
 
-use crate::courses::{add_video, course_body, filer, move_to, post_review, publish, review};
+use crate::courses::{add_video, approve_and_publish, course_body, filer, move_to, publish};
 use crate::helpers::{TestApp, assert_problem, each_backend, each_backend_with};
 
 /// Reads `url` until `ready` holds (the deadline job runs every second in these tests).
@@ -240,35 +240,7 @@ async fn an_amendment_gives_the_published_courses_resting_on_it_a_deadline_that_
                 move_to(&app, &f.admin, &cid, "submitted").await.status(),
                 200
             );
-            assert_eq!(
-                post_review(&app, &f.admin, &cid, &review("institution", &[]))
-                    .await
-                    .status(),
-                201
-            );
-            assert_eq!(
-                move_to(&app, &f.admin, &cid, "institution_approved")
-                    .await
-                    .status(),
-                200
-            );
-            assert_eq!(
-                post_review(&app, &operator, &cid, &review("platform", &[]))
-                    .await
-                    .status(),
-                201
-            );
-            assert_eq!(
-                move_to(&app, &operator, &cid, "platform_approved")
-                    .await
-                    .status(),
-                200
-            );
-            let published: Value = move_to(&app, &operator, &cid, "published")
-                .await
-                .json()
-                .await
-                .unwrap();
+            let published = approve_and_publish(&app, &f, &cid).await;
             assert!(published["update_deadline"].is_null(), "{published}");
             assert_eq!(
                 published["regulation_ids"],
