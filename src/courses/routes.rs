@@ -362,7 +362,7 @@ pub async fn list_courseware(
     tag = super::TAG,
     params(CoursewarePath),
     request_body(description = "The file: its bytes, as they are (the type the courseware's kind takes)", content(
-        ("video/mp4"), ("application/pdf"), ("application/json"))),
+        (BinaryFile = "video/mp4"), (BinaryFile = "application/pdf"), (crate::http::upload::QuizFile = "application/json"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The courseware with its file", body = Courseware),

@@ -117,6 +117,9 @@ impl utoipa::PartialSchema for BinaryFile {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                utoipa::openapi::schema::KnownFormat::Binary,
+            )))
             .content_media_type("application/octet-stream")
             .description(Some("The file's bytes"))
             .into()
@@ -124,3 +127,19 @@ impl utoipa::PartialSchema for BinaryFile {
 }
 
 impl utoipa::ToSchema for BinaryFile {}
+
+/// A quiz file: a JSON object, uploaded as it is.
+pub struct QuizFile;
+
+impl utoipa::PartialSchema for QuizFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Object)
+            .description(Some(
+                "A quiz: a JSON object (its questions as the institution writes them)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for QuizFile {}

@@ -138,7 +138,8 @@ pub async fn update_teacher(
     tag = super::TAG,
     params(TeacherPath),
     request_body(description = "The photo file: its bytes, as they are", content(
-        ("image/jpeg"), ("image/png"))),
+        (crate::http::upload::BinaryFile = "image/jpeg"),
+        (crate::http::upload::BinaryFile = "image/png"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The teacher with its new photo", body = Teacher,
