@@ -146,4 +146,12 @@ impl Blobs {
     pub async fn delete(&self, key: &str) -> Result<(), object_store::Error> {
         self.store.delete(&Path::from(key)).await
     }
+
+    /// Deletes a blob nothing refers to any more; a failure is logged (the blob is left over,
+    /// never anything lost).
+    pub async fn discard(&self, key: &str) {
+        if let Err(e) = self.delete(key).await {
+            tracing::warn!(error = %e, key, "a blob nothing refers to could not be deleted");
+        }
+    }
 }

@@ -173,7 +173,7 @@ pub async fn upload(cx: &Cx<Editors>, id: Uuid, upload: Upload) -> AppResult<Cou
     let checked = match checked {
         Ok(checked) => checked,
         Err(why) => {
-            discard(blobs, &key).await;
+            blobs.discard(&key).await;
             return Err(AppError::new(Code::FileRejected, why));
         }
     };
@@ -218,7 +218,7 @@ pub async fn upload(cx: &Cx<Editors>, id: Uuid, upload: Upload) -> AppResult<Cou
         // The file replaced may still be the file of an earlier version's copy: it is kept.
         Ok((answer, _)) => Ok(answer),
         Err(e) => {
-            discard(blobs, &key).await;
+            blobs.discard(&key).await;
             Err(e)
         }
     }
@@ -242,12 +242,6 @@ fn check_quiz(ends: &Ends, size: u64) -> Result<(), String> {
     match serde_json::from_slice::<serde_json::Value>(&ends.head) {
         Ok(serde_json::Value::Object(_)) => Ok(()),
         _ => Err("the quiz is not a JSON object".into()),
-    }
-}
-
-async fn discard(blobs: &crate::blobs::Blobs, key: &str) {
-    if let Err(e) = blobs.delete(key).await {
-        tracing::warn!(error = %e, key, "a blob nothing refers to could not be deleted");
     }
 }
 

@@ -259,7 +259,7 @@ pub async fn put_photo(
     let facts = match image::inspect(declared, &ends.head, &ends.tail) {
         Ok(facts) => facts,
         Err(e) => {
-            discard(blobs, &key).await;
+            blobs.discard(&key).await;
             return Err(AppError::new(Code::FileRejected, e.0));
         }
     };
@@ -294,21 +294,14 @@ pub async fn put_photo(
     match written {
         Ok((answer, replaced)) => {
             if let Some(old) = replaced {
-                discard(blobs, &old).await;
+                blobs.discard(&old).await;
             }
             Ok(answer)
         }
         Err(e) => {
-            discard(blobs, &key).await;
+            blobs.discard(&key).await;
             Err(e)
         }
-    }
-}
-
-/// Deletes a blob nothing refers to; a failure is logged (the blob is left over, never lost).
-async fn discard(blobs: &crate::blobs::Blobs, key: &str) {
-    if let Err(e) = blobs.delete(key).await {
-        tracing::warn!(error = %e, key, "a blob nothing refers to could not be deleted");
     }
 }
 

@@ -436,3 +436,66 @@ async fn photos_go_to_an_s3_compatible_store_when_configured() {
     )
     .await;
 }
+
+/// A body sent in two halves, `pause` apart.
+fn slow_body(bytes: &[u8], pause: std::time::Duration) -> reqwest::Body {
+    let (a, b) = bytes.split_at(bytes.len() / 2);
+    let (a, b) = (a.to_vec(), b.to_vec());
+    let stream = futures_util::stream::unfold(0u8, move |step| {
+        let (a, b) = (a.clone(), b.clone());
+        async move {
+            match step {
+                0 => Some((Ok::<_, std::io::Error>(a), 1)),
+                1 => {
+                    tokio::time::sleep(pause).await;
+                    Some((Ok(b), 2))
+                }
+                _ => None,
+            }
+        }
+    });
+    reqwest::Body::wrap_stream(stream)
+}
+
+#[tokio::test]
+async fn a_file_upload_has_its_own_body_deadline_and_json_keeps_the_short_one() {
+    each_backend_with(
+        |s| {
+            s.http.body_timeout_secs = 1;
+            s.http.upload_timeout_secs = 30;
+        },
+        |app| async move {
+            let (inst, admin) = institution(&app, "440100", 1).await;
+            let teacher = create_teacher(&app, &admin, &inst).await;
+            let id = teacher["id"].as_str().unwrap().to_owned();
+            let pause = std::time::Duration::from_millis(1500);
+            let res = app
+                .request(
+                    Method::PUT,
+                    &format!("/api/v1/teachers/{id}/photo"),
+                    Some(&admin),
+                )
+                .header("Content-Type", "image/jpeg")
+                .body(slow_body(JPEG, pause))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "an upload slower than the JSON deadline");
+            let edit = serde_json::to_vec(&json!({"title": "讲师"})).unwrap();
+            let res = app
+                .request(
+                    Method::PATCH,
+                    &format!("/api/v1/teachers/{id}"),
+                    Some(&admin),
+                )
+                .header("Content-Type", "application/json")
+                .header("If-Match", "*")
+                .body(slow_body(&edit, pause))
+                .send()
+                .await
+                .unwrap();
+            assert_problem(res, 408, "request_timeout").await;
+        },
+    )
+    .await;
+}
