@@ -52,6 +52,34 @@ pub struct CourseSettings {
     /// submission (409 naming the hits); `review` lets it through, flagged for the reviewers.
     pub screening: ScreeningAction,
     pub video: VideoPolicy,
+    pub ratings: RatingSettings,
+}
+
+/// When learners' ratings flag a course for takedown.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RatingSettings {
+    /// A version is flagged when the overall average (of content, settings and teacher)
+    /// falls below this (1–5)…
+    pub flag_below: f64,
+    /// …once it has at least this many ratings.
+    pub flag_min_ratings: u32,
+}
+
+impl Default for RatingSettings {
+    fn default() -> Self {
+        Self {
+            flag_below: 3.0,
+            flag_min_ratings: 10,
+        }
+    }
+}
+
+impl RatingSettings {
+    /// The threshold in hundredths, as flags keep averages.
+    pub fn flag_below_hundredths(&self) -> i64 {
+        (self.flag_below * 100.0).round() as i64
+    }
 }
 
 /// What a screening hit does to a filing.
@@ -87,6 +115,7 @@ impl Default for CourseSettings {
             suspend_overdue: false,
             screening: ScreeningAction::Block,
             video: VideoPolicy::default(),
+            ratings: RatingSettings::default(),
         }
     }
 }
@@ -510,6 +539,16 @@ impl Settings {
             self.courses.minutes_per_hour.into(),
         )?;
         positive("http.upload_timeout_secs", self.http.upload_timeout_secs)?;
+        positive(
+            "courses.ratings.flag_min_ratings",
+            self.courses.ratings.flag_min_ratings.into(),
+        )?;
+        if !(1.0..=5.0).contains(&self.courses.ratings.flag_below) {
+            return Err(SettingError::new(
+                "courses.ratings.flag_below",
+                "must be 1 to 5",
+            ));
+        }
         positive(
             "courses.deadline_check_secs",
             self.courses.deadline_check_secs,

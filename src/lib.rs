@@ -48,6 +48,8 @@ pub mod metrics;
 pub mod openapi;
 /// Liveness, readiness and metrics endpoints.
 pub mod operations;
+/// Learners' ratings of courses and the low-satisfaction flags.
+pub mod ratings;
 /// Code tables of training (categories, the special-operation catalogue, training types).
 pub mod reference;
 /// Regulations courses rest on, and their update deadlines.

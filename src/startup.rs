@@ -26,7 +26,7 @@ use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
     audit_logs, changes, cities, context, courses, db, institutions, openapi, operations,
-    reference, regulations, screening, sharing, teachers,
+    ratings, reference, regulations, screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -56,6 +56,7 @@ pub const MODULES: &[Module] = &[
     module!(teachers),
     module!(courses),
     module!(regulations),
+    module!(ratings),
 ];
 
 /// The prefix of every resource module's routes.

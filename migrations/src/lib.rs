@@ -16,6 +16,7 @@ mod m20261130_000012_create_screening_lists;
 mod m20261130_000013_create_teachers;
 mod m20261130_000014_create_courses;
 mod m20261130_000015_create_regulations;
+mod m20261130_000016_create_course_ratings;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_create_teachers::Migration),
             Box::new(m20261130_000014_create_courses::Migration),
             Box::new(m20261130_000015_create_regulations::Migration),
+            Box::new(m20261130_000016_create_course_ratings::Migration),
         ]
     }
 }

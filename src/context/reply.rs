@@ -40,9 +40,14 @@ impl<P: Policy> Cx<P> {
 
     /// 200 with a page and, when another page exists, its `Link`.
     pub fn page<T: Serialize>(&self, page: &Page<T>) -> HttpResponse {
+        self.listing(page, page.next_cursor.as_deref())
+    }
+
+    /// 200 with a list body of another shape than [`Page`] whose next page is `next_cursor`.
+    pub fn listing<T: Serialize>(&self, body: &T, next_cursor: Option<&str>) -> HttpResponse {
         let mut res = HttpResponse::Ok();
-        link_next(&mut res, &self.req, page.next_cursor.as_deref());
-        self.reply_with(res, page)
+        link_next(&mut res, &self.req, next_cursor);
+        self.reply_with(res, body)
     }
 
     /// 201 with a created (or replayed) resource, its `Location` and `ETag`.

@@ -16,13 +16,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entity::{course, status_change, version};
+use super::lifecycle::{bump, suspend};
 use super::repo;
 use super::service::to_dto;
 use super::status::CourseStatus;
 use crate::changes::{self, Change, Operation};
 use crate::config::Settings;
 use crate::crypto::DataCipher;
-use crate::db;
 use crate::regulations::deadline::update_deadline;
 use crate::regulations::dto::{RegulationKind, RegulationStatus};
 use crate::regulations::entity::{course_regulation, regulation};
@@ -144,55 +144,17 @@ pub async fn run(
             if c.status != CourseStatus::Published {
                 continue;
             }
-            let deadline = c.update_deadline;
-            let updated = bump(&txn, &c, |row| row.status = Set(CourseStatus::Suspended)).await?;
-            let step = repo::insert_status_change(
-                &txn,
-                status_change::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    course_id: Set(id),
-                    version_number: Set(updated.current_version),
-                    from_status: Set(Some(CourseStatus::Published)),
-                    to_status: Set(CourseStatus::Suspended),
-                    reason: Set(format!(
-                        "the update deadline {} has passed",
-                        deadline.map(|d| d.to_string()).unwrap_or_default()
-                    )),
-                    actor_subject: Set("deadline_job".into()),
-                    actor_role: Set("system".into()),
-                    occurred_at: Set(db::now()),
-                },
-            )
-            .await?;
+            let reason = format!(
+                "the update deadline {} has passed",
+                c.update_deadline.map(|d| d.to_string()).unwrap_or_default()
+            );
+            let (updated, step) = suspend(&txn, &c, reason, "deadline_job", "system").await?;
             emit(&txn, cipher, updated, Some(step)).await?;
             txn.commit().await?;
             changed += 1;
         }
     }
     Ok(changed)
-}
-
-/// Applies `change` to a course with its version bumped; answers the course as stored.
-async fn bump<C: sea_orm::ConnectionTrait>(
-    txn: &C,
-    c: &course::Model,
-    change: impl FnOnce(&mut course::ActiveModel),
-) -> Result<course::Model, DbErr> {
-    let mut row = course::ActiveModel {
-        version: Set(c.version + 1),
-        updated_at: Set(db::now()),
-        ..Default::default()
-    };
-    change(&mut row);
-    course::Entity::update_many()
-        .set(row)
-        .filter(course::Column::Id.eq(c.id))
-        .filter(course::Column::Version.eq(c.version))
-        .exec(txn)
-        .await?;
-    repo::find(txn, &crate::auth::Scope::All, c.id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("course".into()))
 }
 
 /// Writes the change events of a course the job changed.

@@ -1,6 +1,6 @@
 //! The review path of a course: the two reviews, the status moves they allow, publication, and
 //! the lifecycle history.
-use sea_orm::{ActiveValue::Set, IntoActiveModel};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
 use super::dto::*;
@@ -25,7 +25,7 @@ crate::policy!(/// Who may ask for a lifecycle move (each move names its own rol
 crate::policy!(/// Who reviews: the institution's admin (first), a platform operator (second).
     Reviewers = &[Role::InstitutionAdmin, Role::PlatformOperator]);
 
-pub(super) fn to_status_change(m: status_change::Model) -> CourseStatusChange {
+pub fn to_status_change(m: status_change::Model) -> CourseStatusChange {
     CourseStatusChange {
         id: m.id,
         course_id: m.course_id,
@@ -400,4 +400,59 @@ pub async fn reviews(cx: &Cx<Readers>, id: Uuid) -> AppResult<Vec<Review>> {
         .into_iter()
         .map(to_review)
         .collect()
+}
+
+/// Applies `change` to a course with its version bumped; answers the course as stored.
+pub(super) async fn bump<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    c: &course::Model,
+    change: impl FnOnce(&mut course::ActiveModel),
+) -> Result<course::Model, DbErr> {
+    let mut row = course::ActiveModel {
+        version: Set(c.version + 1),
+        updated_at: Set(db::now()),
+        ..Default::default()
+    };
+    change(&mut row);
+    let done = course::Entity::update_many()
+        .set(row)
+        .filter(course::Column::Id.eq(c.id))
+        .filter(course::Column::Version.eq(c.version))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 0 {
+        // Changed meanwhile: nothing was written.
+        return Err(DbErr::RecordNotUpdated);
+    }
+    repo::find(txn, &crate::auth::Scope::All, c.id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("course".into()))
+}
+
+/// Suspends a published course for someone other than a lifecycle request (the deadline job,
+/// a low-satisfaction takedown), with its history step; answers both as stored.
+pub async fn suspend<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    c: &course::Model,
+    reason: String,
+    subject: &str,
+    role: &str,
+) -> Result<(course::Model, status_change::Model), DbErr> {
+    let updated = bump(txn, c, |row| row.status = Set(CourseStatus::Suspended)).await?;
+    let step = repo::insert_status_change(
+        txn,
+        status_change::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            course_id: Set(c.id),
+            version_number: Set(updated.published_version.unwrap_or(updated.current_version)),
+            from_status: Set(Some(c.status)),
+            to_status: Set(CourseStatus::Suspended),
+            reason: Set(reason),
+            actor_subject: Set(subject.to_owned()),
+            actor_role: Set(role.to_owned()),
+            occurred_at: Set(db::now()),
+        },
+    )
+    .await?;
+    Ok((updated, step))
 }

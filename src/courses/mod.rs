@@ -4,7 +4,7 @@ mod courseware;
 pub mod deadlines;
 pub mod dto;
 pub mod entity;
-mod lifecycle;
+pub mod lifecycle;
 mod repo;
 mod routes;
 pub mod service;

@@ -10,7 +10,7 @@ use super::entity::{course, courseware, version};
 use super::repo;
 use super::status::{CourseStatus, ReviewStatus};
 use crate::audit::AuditContext;
-use crate::auth::{Actor, Policy, Role};
+use crate::auth::{Actor, Policy, Role, Scope};
 use crate::changes::Operation;
 use crate::context::{CreateSpec, Created, Cx, WriteTx};
 use crate::db;
@@ -31,11 +31,11 @@ crate::policy!(/// Who may read courses and their courseware.
 crate::policy!(/// Who may file and edit courses: the institution's own admins.
     Editors = &[Role::InstitutionAdmin]);
 
-pub(super) fn json<T: serde::Serialize>(value: &T) -> AppResult<String> {
+pub fn json<T: serde::Serialize>(value: &T) -> AppResult<String> {
     serde_json::to_string(value).map_err(AppError::internal)
 }
 
-pub(super) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
     serde_json::from_str(text).map_err(AppError::internal)
 }
 
@@ -84,6 +84,29 @@ pub(super) async fn find<C: ConnectionTrait>(
             Err(AppError::not_found())
         }
     }
+}
+
+/// A course as a learner may reach it: published, anything else is 404 (as is a missing
+/// course); other callers reach the courses of their scope. The audit record names the course.
+pub async fn reachable<C: ConnectionTrait>(
+    db: &C,
+    audit: &AuditContext,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<course::Model> {
+    if actor.role != Role::Learner {
+        return find(db, audit, actor, id).await;
+    }
+    let row = repo::find(db, &Scope::All, id).await?;
+    audit.set_resource(RESOURCE, id, row.as_ref().map(|c| c.city_code.as_str()));
+    row.filter(|c| c.status == CourseStatus::Published)
+        .ok_or_else(AppError::not_found)
+}
+
+/// A course as answered (with its current version), from its row.
+pub async fn answer<C: ConnectionTrait>(db: &C, c: course::Model) -> AppResult<Versioned<Course>> {
+    let v = version_of(db, c.id, c.current_version).await?;
+    to_dto(c, &v)
 }
 
 /// The version `number` of a course that exists.
@@ -545,7 +568,7 @@ pub(super) fn courseware_dto(m: courseware::Model) -> AppResult<Courseware> {
 }
 
 /// The hits of the screening in every text of a filing, as places in the body.
-pub(super) async fn screen(
+pub async fn screen(
     cx_db: &impl ConnectionTrait,
     screener: &crate::screening::Screener,
     texts: &[(String, &str)],

@@ -16,7 +16,7 @@ pub type AppResult<T> = Result<T, AppError>;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One bad field of a request and the rule it broke.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     /// The field (a dotted path into the body), query parameter or header at fault.
     #[schema(example = "credit_code")]

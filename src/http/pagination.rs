@@ -170,6 +170,14 @@ impl Cursor {
 }
 
 impl<T> Page<T> {
+    /// A caller who sees nothing gets the empty last page.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            next_cursor: None,
+        }
+    }
+
     /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
     pub fn from_rows<R, K: CursorKey>(
         mut rows: Vec<R>,

@@ -13,6 +13,7 @@ mod helpers;
 mod institutions;
 mod jobs;
 mod operations;
+mod ratings;
 mod reference;
 mod registry;
 mod regulations;
