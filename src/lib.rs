@@ -54,6 +54,8 @@ pub mod ratings;
 pub mod reference;
 /// Regulations courses rest on, and their update deadlines.
 pub mod regulations;
+/// Reports regulators file (the course catalogue).
+pub mod reports;
 /// Prohibited-content screening: the term lists and the matcher every text goes through.
 pub mod screening;
 /// The change feed for the provincial supervision platform.

@@ -25,8 +25,8 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, context, courses, db, institutions, openapi, operations,
-    ratings, reference, regulations, screening, sharing, teachers,
+    audit_logs, changes, cities, context, courses, db, institutions, openapi, operations, ratings,
+    reference, regulations, reports, screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -57,6 +57,7 @@ pub const MODULES: &[Module] = &[
     module!(courses),
     module!(regulations),
     module!(ratings),
+    module!(reports),
 ];
 
 /// The prefix of every resource module's routes.

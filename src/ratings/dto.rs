@@ -35,7 +35,29 @@ impl Score {
 
 impl<'de> Deserialize<'de> for Score {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::parse(i64::deserialize(d)?).map_err(serde::de::Error::custom)
+        /// An integer, written as JSON allows (`4` or `4.0`).
+        struct Whole;
+        impl serde::de::Visitor<'_> for Whole {
+            type Value = i64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an integer from 1 to 5")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+                Ok(n)
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+                Ok(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    Ok(n as i64)
+                } else {
+                    Err(E::custom(Invalid::new("type", "must be an integer")))
+                }
+            }
+        }
+        let n = d.deserialize_any(Whole)?;
+        Self::parse(n).map_err(serde::de::Error::custom)
     }
 }
 
@@ -326,5 +348,8 @@ mod tests {
         assert_eq!(Score::parse(5).unwrap().get(), 5);
         assert!(Score::parse(6).is_err());
         assert!(serde_json::from_str::<Score>("3.5").is_err());
+        assert_eq!(serde_json::from_str::<Score>("3.0").unwrap().get(), 3);
+        assert!(serde_json::from_str::<Score>("-1").is_err());
+        assert!(serde_json::from_str::<Score>("\"3\"").is_err());
     }
 }

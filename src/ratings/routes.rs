@@ -3,7 +3,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 
 use super::dto::*;
-use super::service::{self, FlagReaders, Moderators, RatingReaders, Raters};
+use super::service::{self, FlagReaders, Moderators, Raters, RatingReaders};
 use crate::context::Cx;
 use crate::courses::dto::CoursePath;
 use crate::error::AppResult;

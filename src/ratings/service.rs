@@ -122,8 +122,7 @@ pub async fn rate(cx: &Cx<Raters>, course_id: Uuid, body: RatingCreate) -> AppRe
         Some(text) => {
             let screener = cx.data::<crate::screening::Screener>()?;
             let hits =
-                courses::screen(tx.conn(), &screener, &[("comment".into(), text.as_str())])
-                    .await?;
+                courses::screen(tx.conn(), &screener, &[("comment".into(), text.as_str())]).await?;
             if hits.is_empty() {
                 (text.to_string(), CommentStatus::Visible, None)
             } else {
@@ -165,7 +164,13 @@ pub async fn rate(cx: &Cx<Raters>, course_id: Uuid, body: RatingCreate) -> AppRe
         Err(e) => return Err(e.into()),
     };
     tx.touches(RATING, id, Some(&c.city_code));
-    tx.changed(RATING, id, Operation::Created, 1, &to_rating(row.clone(), true)?)?;
+    tx.changed(
+        RATING,
+        id,
+        Operation::Created,
+        1,
+        &to_rating(row.clone(), true)?,
+    )?;
     flag_if_low(cx, &mut tx, &c, number).await?;
     let answer = to_rating(row, false)?;
     tx.commit(201, &answer).await?;
@@ -177,10 +182,7 @@ async fn totals<C: ConnectionTrait>(db: &C, course_id: Uuid, number: i32) -> App
     let (count, sum): (i64, Option<i64>) = rating::Entity::find()
         .select_only()
         .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(
-            Expr::cust("SUM(content + settings + teacher)"),
-            "total",
-        )
+        .column_as(Expr::cust("SUM(content + settings + teacher)"), "total")
         .filter(rating::Column::CourseId.eq(course_id))
         .filter(rating::Column::VersionNumber.eq(number))
         .into_tuple()
@@ -205,7 +207,12 @@ async fn flag_if_low(
 ) -> AppResult<()> {
     let settings = &cx.svc.settings.courses.ratings;
     let (count, sum) = totals(tx.conn(), c.id, number).await?;
-    if !is_low(sum, count, settings.flag_min_ratings, settings.flag_below_hundredths()) {
+    if !is_low(
+        sum,
+        count,
+        settings.flag_min_ratings,
+        settings.flag_below_hundredths(),
+    ) {
         return Ok(());
     }
     let now = db::now();
@@ -402,8 +409,14 @@ pub async fn decide(
     let now = db::now();
     let done = flag::Entity::update_many()
         .col_expr(flag::Column::Status, Expr::value(status))
-        .col_expr(flag::Column::DecisionReason, Expr::value(body.reason.to_string()))
-        .col_expr(flag::Column::DecidedBy, Expr::value(cx.actor.subject.clone()))
+        .col_expr(
+            flag::Column::DecisionReason,
+            Expr::value(body.reason.to_string()),
+        )
+        .col_expr(
+            flag::Column::DecidedBy,
+            Expr::value(cx.actor.subject.clone()),
+        )
         .col_expr(flag::Column::DecidedAt, Expr::value(now))
         .col_expr(flag::Column::UpdatedAt, Expr::value(now))
         .col_expr(flag::Column::Version, Expr::value(row.version + 1))
@@ -499,7 +512,10 @@ mod tests {
         // Three ratings of 3, 3 and 2 on every score: an average of 2.67.
         assert!(is_low(24, 3, 3, 300));
         assert!(!is_low(24, 3, 4, 300), "too few ratings");
-        assert!(!is_low(27, 3, 3, 300), "exactly the threshold is not below it");
+        assert!(
+            !is_low(27, 3, 3, 300),
+            "exactly the threshold is not below it"
+        );
         assert!(is_low(26, 3, 3, 300), "just below");
         assert!(!is_low(24, 3, 3, 266));
         assert!(is_low(24, 3, 3, 267));

@@ -17,6 +17,7 @@ mod ratings;
 mod reference;
 mod registry;
 mod regulations;
+mod reports;
 mod screening;
 mod teachers;
 mod template;

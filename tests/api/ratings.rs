@@ -21,7 +21,13 @@ async fn published(app: &TestApp, city: &str, n: u32) -> (String, crate::courses
 }
 
 fn learner(app: &TestApp, n: u32) -> String {
-    tokens::platform(&app.settings, "learner", None, None, &format!("learner-{n}"))
+    tokens::platform(
+        &app.settings,
+        "learner",
+        None,
+        None,
+        &format!("learner-{n}"),
+    )
 }
 
 /// Records, through the data layer, that learner `n` studied `version` of `course` (what
@@ -41,8 +47,12 @@ async fn studied(app: &TestApp, n: u32, course: &str, version: i32) {
 }
 
 async fn rate(app: &TestApp, token: &str, course: &str, body: &Value) -> reqwest::Response {
-    app.post(&format!("/api/v1/courses/{course}/ratings"), Some(token), body)
-        .await
+    app.post(
+        &format!("/api/v1/courses/{course}/ratings"),
+        Some(token),
+        body,
+    )
+    .await
 }
 
 fn scores(content: u8, settings: u8, teacher: u8) -> Value {
@@ -68,7 +78,12 @@ async fn a_learner_rates_a_version_they_studied_once() {
         // A score out of range is a 400 naming the field.
         let mut bad = scores(5, 4, 3);
         bad["teacher"] = json!(6);
-        let problem = assert_problem(rate(&app, &me, &course, &bad).await, 400, "validation_failed").await;
+        let problem = assert_problem(
+            rate(&app, &me, &course, &bad).await,
+            400,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], "teacher");
         assert_eq!(rating::Entity::find().count(&app.db).await.unwrap(), 0);
 
@@ -114,7 +129,10 @@ async fn a_learner_rates_a_version_they_studied_once() {
         }
         // Paged by cursor.
         let res = app
-            .get(&format!("/api/v1/courses/{course}/ratings?limit=1"), Some(&me))
+            .get(
+                &format!("/api/v1/courses/{course}/ratings?limit=1"),
+                Some(&me),
+            )
             .await;
         assert!(res.headers().get("link").is_some());
         let first: Value = res.json().await.unwrap();
@@ -132,7 +150,10 @@ async fn a_learner_rates_a_version_they_studied_once() {
         // Another institution's admin does not reach the course; only learners rate.
         let other = filer(&app, "440300", 2).await;
         let res = app
-            .get(&format!("/api/v1/courses/{course}/ratings"), Some(&other.admin))
+            .get(
+                &format!("/api/v1/courses/{course}/ratings"),
+                Some(&other.admin),
+            )
             .await;
         assert_problem(res, 404, "not_found").await;
         let res = rate(&app, &f.admin, &course, &scores(5, 5, 5)).await;
@@ -153,7 +174,12 @@ async fn learners_reach_only_published_courses() {
         let id = draft["id"].as_str().unwrap();
         studied(&app, 1, id, 1).await;
         let me = learner(&app, 1);
-        assert_problem(rate(&app, &me, id, &scores(3, 3, 3)).await, 404, "not_found").await;
+        assert_problem(
+            rate(&app, &me, id, &scores(3, 3, 3)).await,
+            404,
+            "not_found",
+        )
+        .await;
         let res = app
             .get(&format!("/api/v1/courses/{id}/ratings"), Some(&me))
             .await;
@@ -192,7 +218,10 @@ async fn a_comment_with_a_listed_term_is_held_until_a_moderator_decides() {
         let seen = app.get_json(&path, Some(&operator)).await;
         assert_eq!(seen["items"][0]["comment"], "课后群里有人组织赌博。");
         assert_eq!(seen["items"][0]["screening_hits"][0]["field"], "comment");
-        assert_eq!(seen["items"][0]["screening_hits"][0]["rule"], "obscenity_violence");
+        assert_eq!(
+            seen["items"][0]["screening_hits"][0]["rule"],
+            "obscenity_violence"
+        );
 
         // Only platform operators decide, once.
         let moderation = format!("/api/v1/course-ratings/{rid}/moderation");
@@ -204,7 +233,11 @@ async fn a_comment_with_a_listed_term_is_held_until_a_moderator_decides() {
         let removed: Value = res.json().await.unwrap();
         assert_eq!(removed["comment_status"], "removed");
         let res = app
-            .post(&moderation, Some(&operator), &json!({"decision": "publish", "reason": "误判"}))
+            .post(
+                &moderation,
+                Some(&operator),
+                &json!({"decision": "publish", "reason": "误判"}),
+            )
             .await;
         assert_problem(res, 409, "already_decided").await;
         let seen = app.get_json(&path, Some(&me)).await;
@@ -217,7 +250,10 @@ async fn a_comment_with_a_listed_term_is_held_until_a_moderator_decides() {
         let rid: Value = res.json().await.unwrap();
         let res = app
             .post(
-                &format!("/api/v1/course-ratings/{}/moderation", rid["id"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/course-ratings/{}/moderation",
+                    rid["id"].as_str().unwrap()
+                ),
                 Some(&operator),
                 &json!({"decision": "publish", "reason": "反映的是真实问题"}),
             )
@@ -228,7 +264,11 @@ async fn a_comment_with_a_listed_term_is_held_until_a_moderator_decides() {
         assert_eq!(seen["items"][1]["comment_status"], "visible");
         let missing = uuid::Uuid::now_v7();
         let res = app
-            .post(&format!("/api/v1/course-ratings/{missing}/moderation"), Some(&operator), &decision)
+            .post(
+                &format!("/api/v1/course-ratings/{missing}/moderation"),
+                Some(&operator),
+                &decision,
+            )
             .await;
         assert_problem(res, 404, "not_found").await;
     })
@@ -306,11 +346,17 @@ async fn low_satisfaction_flags_a_course_and_a_takedown_suspends_it() {
                 .await;
             assert_eq!(c["status"], "suspended");
             let history = app
-                .get_json(&format!("/api/v1/courses/{course}/status-changes"), Some(&f.admin))
+                .get_json(
+                    &format!("/api/v1/courses/{course}/status-changes"),
+                    Some(&f.admin),
+                )
                 .await;
             let last = history["items"].as_array().unwrap().last().unwrap().clone();
             assert_eq!(last["to_status"], "suspended");
-            assert_eq!(last["reason"], "taken down for low satisfaction: 满意度低，下架更新");
+            assert_eq!(
+                last["reason"],
+                "taken down for low satisfaction: 满意度低，下架更新"
+            );
             assert_eq!(last["actor_role"], "platform_operator");
             // Learners no longer reach it.
             let res = rate(&app, &learner(&app, 9), &course, &scores(5, 5, 5)).await;
@@ -361,7 +407,11 @@ async fn a_dismissed_flag_keeps_the_course_online_and_an_average_at_the_threshol
                 .await;
             assert_eq!(c["status"], "published");
             rate_all(&app, &low, &[(1, 1, 1)], 13).await;
-            assert_eq!(flags(&app, &operator, "").await.len(), 1, "not flagged again");
+            assert_eq!(
+                flags(&app, &operator, "").await.len(),
+                1,
+                "not flagged again"
+            );
             let res = app
                 .post(
                     &format!("/api/v1/course-flags/{}/decision", uuid::Uuid::now_v7()),
