@@ -131,6 +131,10 @@ def main() -> int:
         ("data_consumer", []),
         ("anonymous", []),
     ]
+    # Tiered: the roles that reach few operations (most answer them 403 or 401 before the
+    # body is read) get fewer examples; the roles that write get them all.
+    narrow = {"learner", "auditor", "data_consumer", "anonymous"}
+    narrow_examples = str(min(int(max_examples), int(os.environ.get("FUZZ_NARROW_EXAMPLES", "20"))))
     if wanted:
         runs = [r for r in runs if r[0] in wanted]
 
@@ -147,7 +151,7 @@ def main() -> int:
             "--phases", "examples,coverage,fuzzing,stateful",
             "--mode", "all",
             "--seed", str(seed),
-            "--max-examples", max_examples,
+            "--max-examples", narrow_examples if role in narrow else max_examples,
             "--workers", "1",
             "--request-timeout", "10",
             "--generation-database", "none",
