@@ -122,7 +122,12 @@ pub async fn run(
         if c.update_deadline.is_some_and(|d| d <= deadline) {
             continue;
         }
-        let updated = bump(&txn, &c, |row| row.update_deadline = Set(Some(deadline))).await?;
+        let updated = match bump(&txn, &c, |row| row.update_deadline = Set(Some(deadline))).await {
+            Ok(updated) => updated,
+            // Changed meanwhile: the next run sees it as it is now.
+            Err(DbErr::RecordNotUpdated) => continue,
+            Err(e) => return Err(e),
+        };
         emit(&txn, cipher, updated, None).await?;
         txn.commit().await?;
         changed += 1;
@@ -148,7 +153,11 @@ pub async fn run(
                 "the update deadline {} has passed",
                 c.update_deadline.map(|d| d.to_string()).unwrap_or_default()
             );
-            let (updated, step) = suspend(&txn, &c, reason, "deadline_job", "system").await?;
+            let (updated, step) = match suspend(&txn, &c, reason, "deadline_job", "system").await {
+                Ok(done) => done,
+                Err(DbErr::RecordNotUpdated) => continue,
+                Err(e) => return Err(e),
+            };
             emit(&txn, cipher, updated, Some(step)).await?;
             txn.commit().await?;
             changed += 1;

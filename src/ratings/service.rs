@@ -101,6 +101,12 @@ fn to_flag(m: flag::Model) -> CourseFlag {
 pub async fn rate(cx: &Cx<Raters>, course_id: Uuid, body: RatingCreate) -> AppResult<Rating> {
     let mut tx = cx.begin().await?;
     let c = courses::reachable(tx.conn(), &cx.audit, &cx.actor, course_id).await?;
+    // Ratings of one course are taken one at a time (PostgreSQL: the course row locked; SQLite
+    // writes one at a time anyway), so the flag check below sees every rating before it.
+    course::Entity::find_by_id(course_id)
+        .lock_exclusive()
+        .one(tx.conn())
+        .await?;
     let number = c
         .published_version
         .ok_or_else(|| AppError::bug("a published course without a published version"))?;

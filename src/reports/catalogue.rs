@@ -25,6 +25,13 @@ use crate::teachers::entity::teacher;
 const BATCH: u64 = 500;
 /// Chunks of the answer waiting for the client (backpressure beyond this).
 const QUEUE: usize = 4;
+/// A client that takes no chunk for this long is treated as gone, and the report stops.
+const STALL: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Hands a chunk to the client; false when it has gone or stalled.
+async fn deliver(tx: &mpsc::Sender<Chunk>, chunk: Chunk) -> bool {
+    tx.send_timeout(chunk, STALL).await.is_ok()
+}
 
 /// The columns of the CSV and XLSX forms, one row per course and teacher.
 pub const COLUMNS: [&str; 16] = [
@@ -270,7 +277,8 @@ impl Batches {
             return Ok(None);
         }
         let entries = batch(&self.db, &self.catalogue, &self.cond, self.after).await?;
-        self.done = (entries.len() as u64) < BATCH;
+        // A batch holds up to BATCH + 1 rows (the page reader's look-ahead row included).
+        self.done = (entries.len() as u64) <= BATCH;
         self.after = entries.last().map(|e| e.course_id);
         Ok((!entries.is_empty()).then_some(entries))
     }
@@ -300,7 +308,7 @@ pub fn stream(
                         Ok(Some(entries)) => entries,
                         Ok(None) => break,
                         Err(e) => {
-                            let _ = tx.send(Err(cut(e))).await;
+                            deliver(&tx, Err(cut(e))).await;
                             return;
                         }
                     };
@@ -309,16 +317,16 @@ pub fn stream(
                         buf.push(if first { b'[' } else { b',' });
                         first = false;
                         if let Err(e) = serde_json::to_writer(&mut buf, e) {
-                            let _ = tx.send(Err(cut(e))).await;
+                            deliver(&tx, Err(cut(e))).await;
                             return;
                         }
                     }
-                    if tx.send(Ok(Bytes::from(buf))).await.is_err() {
+                    if !deliver(&tx, Ok(Bytes::from(buf))).await {
                         return;
                     }
                 }
                 let end: &'static [u8] = if first { b"[]" } else { b"]" };
-                let _ = tx.send(Ok(Bytes::from_static(end))).await;
+                deliver(&tx, Ok(Bytes::from_static(end))).await;
             });
         }
         ReportFormat::Csv => {
@@ -327,7 +335,7 @@ pub fn stream(
                 let mut w = csv::Writer::from_writer(&mut head);
                 let _ = w.write_record(COLUMNS);
                 drop(w);
-                if tx.send(Ok(Bytes::from(head))).await.is_err() {
+                if !deliver(&tx, Ok(Bytes::from(head))).await {
                     return;
                 }
                 loop {
@@ -335,7 +343,7 @@ pub fn stream(
                         Ok(Some(entries)) => entries,
                         Ok(None) => return,
                         Err(e) => {
-                            let _ = tx.send(Err(cut(e))).await;
+                            deliver(&tx, Err(cut(e))).await;
                             return;
                         }
                     };
@@ -343,13 +351,13 @@ pub fn stream(
                     for e in &entries {
                         for row in rows(e) {
                             if let Err(e) = w.write_record(&row) {
-                                let _ = tx.send(Err(cut(e))).await;
+                                deliver(&tx, Err(cut(e))).await;
                                 return;
                             }
                         }
                     }
                     let chunk = w.into_inner().map_err(cut).map(Bytes::from);
-                    if tx.send(chunk).await.is_err() {
+                    if !deliver(&tx, chunk).await {
                         return;
                     }
                 }
@@ -359,10 +367,12 @@ pub fn stream(
             // Err: the read failed, so the writer stops without finishing the workbook.
             let (rows_tx, rows_rx) = mpsc::channel::<Result<Vec<CatalogueEntry>, ()>>(2);
             let out = tx.clone();
-            let writer = tokio::task::spawn_blocking(move || workbook(rows_rx, out));
+            let runtime = tokio::runtime::Handle::current();
+            let writer = tokio::task::spawn_blocking(move || workbook(rows_rx, out, runtime));
             tokio::spawn(async move {
                 let read = loop {
                     match batches.next().await {
+                        Ok(Some(_)) if tx.is_closed() => break Ok(()),
                         Ok(Some(entries)) => {
                             if rows_tx.send(Ok(entries)).await.is_err() {
                                 break Ok(());
@@ -379,7 +389,7 @@ pub fn stream(
                 // The writer finishes the workbook and sends it, unless the read failed.
                 let written = writer.await.map_err(cut).and_then(|w| w);
                 if let Err(e) = read.and(written) {
-                    let _ = tx.send(Err(e)).await;
+                    deliver(&tx, Err(e)).await;
                 }
             });
         }
@@ -391,6 +401,7 @@ pub fn stream(
 struct ChunkWriter {
     buf: Vec<u8>,
     out: mpsc::Sender<Chunk>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl ChunkWriter {
@@ -404,9 +415,14 @@ impl ChunkWriter {
             &mut self.buf,
             Vec::with_capacity(Self::SIZE),
         ));
-        self.out
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client left"))
+        if self.runtime.block_on(deliver(&self.out, Ok(chunk))) {
+            Ok(())
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the client left or stopped reading",
+            ))
+        }
     }
 }
 
@@ -429,6 +445,7 @@ impl std::io::Write for ChunkWriter {
 fn workbook(
     mut entries: mpsc::Receiver<Result<Vec<CatalogueEntry>, ()>>,
     out: mpsc::Sender<Chunk>,
+    runtime: tokio::runtime::Handle,
 ) -> Result<(), std::io::Error> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
@@ -457,6 +474,7 @@ fn workbook(
     let mut w = ChunkWriter {
         buf: Vec::with_capacity(ChunkWriter::SIZE),
         out,
+        runtime,
     };
     book.save_to_writer(&mut w).map_err(cut)?;
     std::io::Write::flush(&mut w)
