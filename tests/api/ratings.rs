@@ -243,6 +243,12 @@ async fn a_comment_with_a_listed_term_is_held_until_a_moderator_decides() {
         let seen = app.get_json(&path, Some(&me)).await;
         assert!(seen["items"][0]["comment"].is_null());
         assert_eq!(seen["items"][0]["comment_status"], "removed");
+        let feed = read_feed(&app, "&types=course_rating", 50, 2).await;
+        assert_eq!(
+            (&feed[1]["operation"], &feed[1]["version"]),
+            (&json!("updated"), &json!(2)),
+            "the moderation is the rating's second version"
+        );
 
         // A second learner's held comment, published by the moderator, is shown to all.
         studied(&app, 2, &course, 1).await;
@@ -316,6 +322,12 @@ async fn low_satisfaction_flags_a_course_and_a_takedown_suspends_it() {
             assert_eq!(flag["average"], 2.44);
             assert_eq!(flag["ratings"], 3);
             assert_eq!(flag["status"], "open");
+            let feed = read_feed(&app, "&types=course_flag", 50, 1).await;
+            assert_eq!(feed.len(), 1, "raised: one event");
+            assert_eq!(
+                (&feed[0]["operation"], &feed[0]["version"]),
+                (&json!("created"), &json!(1))
+            );
             // One flag per version, however many more low ratings come.
             rate_all(&app, &course, &[(1, 1, 1)], 4).await;
             assert_eq!(flags(&app, &operator, "").await.len(), 1);
@@ -368,6 +380,10 @@ async fn low_satisfaction_flags_a_course_and_a_takedown_suspends_it() {
             assert_eq!(flags(&app, &operator, "?status=taken_down").await.len(), 1);
             let events = read_feed(&app, "&types=course_flag", 50, 2).await;
             assert_eq!(events.len(), 2, "raised and decided");
+            assert_eq!(
+                (&events[1]["operation"], &events[1]["version"]),
+                (&json!("updated"), &json!(2))
+            );
         },
     )
     .await;
@@ -422,5 +438,28 @@ async fn a_dismissed_flag_keeps_the_course_online_and_an_average_at_the_threshol
             assert_problem(res, 404, "not_found").await;
         },
     )
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_write_is_not_mistaken_for_a_second_rating() {
+    use sea_orm::ConnectionTrait;
+    each_backend(|app| async move {
+        let (course, _) = published(&app, "440100", 1).await;
+        studied(&app, 1, &course, 1).await;
+        let refuse = match app.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => vec![
+                "CREATE FUNCTION refuse_rating() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'ratings refused'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_rating BEFORE INSERT ON course_ratings FOR EACH ROW EXECUTE FUNCTION refuse_rating()",
+            ],
+            _ => vec!["CREATE TRIGGER refuse_rating BEFORE INSERT ON course_ratings BEGIN SELECT RAISE(ABORT, 'ratings refused'); END"],
+        };
+        for sql in refuse {
+            app.db.execute_unprepared(sql).await.unwrap();
+        }
+        let res = rate(&app, &learner(&app, 1), &course, &scores(4, 4, 4)).await;
+        assert_problem(res, 500, "internal_error").await;
+        assert_eq!(rating::Entity::find().count(&app.db).await.unwrap(), 0);
+    })
     .await;
 }
