@@ -377,4 +377,20 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_refusal_says_where_the_course_and_its_version_stand() {
+        let Err(Refusal::Illegal(text)) = plan(
+            C::Retired,
+            R::InstitutionApproved,
+            C::Published,
+            Role::PlatformOperator,
+        ) else {
+            panic!("a retired course does not come back");
+        };
+        assert_eq!(
+            text,
+            "a course that is retired (its current version institution_approved) cannot become published"
+        );
+    }
 }

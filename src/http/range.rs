@@ -63,6 +63,7 @@ mod tests {
             ("items=0-1", Resolved::Whole),
             ("bytes=a-b", Resolved::Whole),
             ("bytes=-", Resolved::Whole),
+            ("bytes=5-x", Resolved::Whole),
         ] {
             assert_eq!(resolve(header, 1000), expected, "{header}");
         }
