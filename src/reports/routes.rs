@@ -45,10 +45,7 @@ pub async fn get_course_catalogue(
     let q = query.0;
     let cond = catalogue::condition(&cx.actor, &q)?;
     let format = q.format.unwrap_or_default();
-    let names = match cx.data::<Catalogue>() {
-        Ok(data) => data.into_inner(),
-        Err(_) => std::sync::Arc::new(Catalogue::shipped()),
-    };
+    let names = cx.data::<Catalogue>()?.into_inner();
     cx.audit.set_response(
         serde_json::json!({
             "report": "course-catalogue",
