@@ -233,6 +233,7 @@ pub struct DatabaseSettings {
 pub struct AuthSettings {
     pub leeway_secs: u64,
     pub platform: PlatformIssuerSettings,
+    pub local: LocalSignInSettings,
     pub provincial: Option<ProvincialIssuerSettings>,
 }
 
@@ -296,11 +297,54 @@ pub struct RateLimitSettings {
     pub authenticated_burst: u32,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Learners' local sign-in with a password.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalSignInSettings {
+    /// Lifetime of an access token, in seconds.
+    pub access_ttl_secs: u64,
+    /// Lifetime of a refresh token, in hours (each use replaces it).
+    pub refresh_ttl_hours: u32,
+    /// Failed sign-ins in a row that lock the account…
+    pub max_failed_logins: u32,
+    /// …for this many minutes.
+    pub lock_minutes: u32,
+}
+
+impl Default for LocalSignInSettings {
+    fn default() -> Self {
+        Self {
+            access_ttl_secs: 900,
+            refresh_ttl_hours: 14 * 24,
+            max_failed_logins: 5,
+            lock_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CryptoSettings {
     /// Base64 of 32 bytes (AES-256-GCM) for personal data at rest; unset means a key in the data dir.
     pub data_key: Option<SecretString>,
+    /// The id stored with every value `data_key` encrypts (1–16 letters, digits, `-`, `_`).
+    pub data_key_id: String,
+    /// Keys replaced by a rotation, by id: they decrypt what they wrote, and encrypt nothing.
+    pub retired_keys: HashMap<String, SecretString>,
+    /// Base64 of 32 bytes for the keyed look-up hashes of personal values (HMAC-SHA256);
+    /// unset means a key in the data dir. It cannot rotate without rebuilding the hashes.
+    pub lookup_key: Option<SecretString>,
+}
+
+impl Default for CryptoSettings {
+    fn default() -> Self {
+        Self {
+            data_key: None,
+            data_key_id: "k1".into(),
+            retired_keys: HashMap::new(),
+            lookup_key: None,
+        }
+    }
 }
 
 fn default_jwks_ttl() -> u64 {
@@ -397,6 +441,7 @@ impl Default for AuthSettings {
         Self {
             leeway_secs: 60,
             platform: PlatformIssuerSettings::default(),
+            local: LocalSignInSettings::default(),
             provincial: None,
         }
     }
@@ -553,6 +598,17 @@ impl Settings {
             "courses.deadline_check_secs",
             self.courses.deadline_check_secs,
         )?;
+        let local = &self.auth.local;
+        positive("auth.local.access_ttl_secs", local.access_ttl_secs)?;
+        positive(
+            "auth.local.refresh_ttl_hours",
+            local.refresh_ttl_hours.into(),
+        )?;
+        positive(
+            "auth.local.max_failed_logins",
+            local.max_failed_logins.into(),
+        )?;
+        positive("auth.local.lock_minutes", local.lock_minutes.into())?;
         if self.blobs.backend == BlobBackend::S3 && self.blobs.s3.is_none() {
             return Err(SettingError::new(
                 "blobs.s3",

@@ -6,7 +6,9 @@ use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
+use sha2::Sha256;
 
 use crate::config::Settings;
 
@@ -44,52 +46,197 @@ pub fn key_file(path: &Path, len: usize) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// Encrypts and decrypts personal fields.
+/// Encrypts and decrypts personal fields, and hashes them for look-up.
+///
+/// A stored value is `<key id>:<base64 of nonce and ciphertext>`: the key id travels with the
+/// value, so a new key (`crypto.data_key_id` and `crypto.data_key`) encrypts from then on while
+/// the keys it replaced (`crypto.retired_keys`) still decrypt what they wrote. A value without
+/// a key id (written before key ids) is tried with every key.
+///
+/// Look-up and uniqueness use [`DataCipher::lookup_hash`], an HMAC-SHA256 under a key of its
+/// own, never the plain value; that key does not rotate (the hashes would have to be rebuilt).
 #[derive(Clone)]
 pub struct DataCipher {
-    cipher: Aes256Gcm,
+    active: String,
+    keys: Vec<(String, Aes256Gcm)>,
+    lookup: Vec<u8>,
+}
+
+fn aes_key(b64: &secrecy::SecretString, what: &str) -> Result<Aes256Gcm, String> {
+    let key = B64
+        .decode(b64.expose_secret())
+        .ok()
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| format!("{what} must be base64 of 32 bytes"))?;
+    Ok(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)))
 }
 
 impl DataCipher {
     pub fn from_settings(settings: &Settings) -> Result<Self, String> {
-        let key = match &settings.crypto.data_key {
+        let c = &settings.crypto;
+        let active_key = match &c.data_key {
+            Some(b64) => aes_key(b64, "crypto.data_key")?,
+            None => {
+                let key = key_file(&settings.data_path("data-encryption.key"), 32)
+                    .map_err(|e| e.to_string())?;
+                Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key))
+            }
+        };
+        let id_ok = |id: &str| {
+            !id.is_empty()
+                && id.len() <= 16
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !id_ok(&c.data_key_id) {
+            return Err("crypto.data_key_id must be 1-16 letters, digits, - or _".into());
+        }
+        let mut keys = vec![(c.data_key_id.clone(), active_key)];
+        let mut retired: Vec<_> = c.retired_keys.iter().collect();
+        retired.sort_by(|a, b| a.0.cmp(b.0));
+        for (id, b64) in retired {
+            if !id_ok(id) || *id == c.data_key_id {
+                return Err(format!(
+                    "crypto.retired_keys: {id:?} must be 1-16 letters, digits, - or _ and not the active key's id"
+                ));
+            }
+            keys.push((id.clone(), aes_key(b64, "crypto.retired_keys")?));
+        }
+        let lookup = match &c.lookup_key {
             Some(b64) => B64
                 .decode(b64.expose_secret())
                 .ok()
                 .filter(|k| k.len() == 32)
-                .ok_or("crypto.data_key must be base64 of 32 bytes")?,
-            None => key_file(&settings.data_path("data-encryption.key"), 32)
-                .map_err(|e| e.to_string())?,
+                .ok_or("crypto.lookup_key must be base64 of 32 bytes")?,
+            None => {
+                key_file(&settings.data_path("data-lookup.key"), 32).map_err(|e| e.to_string())?
+            }
         };
         Ok(Self {
-            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+            active: c.data_key_id.clone(),
+            keys,
+            lookup,
         })
+    }
+
+    /// The key id new values are encrypted under.
+    pub fn active_key_id(&self) -> &str {
+        &self.active
     }
 
     pub fn encrypt(&self, plain: &str) -> Result<String, String> {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
-        let sealed = self
-            .cipher
+        let sealed = self.keys[0]
+            .1
             .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
             .map_err(|_| "AES-GCM encryption failed".to_string())?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
-        Ok(B64.encode(out))
+        Ok(format!("{}:{}", self.active, B64.encode(out)))
     }
 
     pub fn decrypt(&self, stored: &str) -> Result<String, String> {
-        let raw = B64.decode(stored).map_err(|e| e.to_string())?;
+        let (candidates, body): (Vec<&Aes256Gcm>, &str) = match stored.split_once(':') {
+            Some((id, body)) => {
+                let key = self
+                    .keys
+                    .iter()
+                    .find(|(k, _)| k == id)
+                    .map(|(_, c)| c)
+                    .ok_or_else(|| format!("no data key with id {id:?} is configured"))?;
+                (vec![key], body)
+            }
+            None => (self.keys.iter().map(|(_, c)| c).collect(), stored),
+        };
+        let raw = B64.decode(body).map_err(|e| e.to_string())?;
         if raw.len() < 12 {
             return Err("ciphertext too short".into());
         }
         let (nonce, sealed) = raw.split_at(12);
-        let plain = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), sealed)
-            .map_err(|_| "ciphertext does not decrypt with the data key".to_string())?;
+        let plain = candidates
+            .iter()
+            .find_map(|c| c.decrypt(Nonce::from_slice(nonce), sealed).ok())
+            .ok_or_else(|| "ciphertext does not decrypt with the data key".to_string())?;
         String::from_utf8(plain).map_err(|e| e.to_string())
     }
+
+    /// The keyed hash (HMAC-SHA256, hex) of `value` as a `kind` of value, for look-up and
+    /// unique indexes: equal values of one kind hash alike, and without the key nothing can be
+    /// learnt from the hash, not even by trying every phone number.
+    pub fn lookup_hash(&self, kind: &str, value: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup)
+            .expect("HMAC takes a key of any length");
+        mac.update(kind.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, one lane, the
+/// OWASP recommendation) and a random salt, as a PHC string. Costly by design: call it off the
+/// async threads ([`tokio::task::spawn_blocking`]).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// True when `password` matches the PHC string `hash` (any Argon2 variant and parameters the
+/// hash names, so stronger parameters can come later without a migration).
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A random password of 12 characters from an alphabet without look-alikes (no 0/O, 1/l/I),
+/// with at least one letter and one digit, for a learner created without one.
+pub fn generate_password() -> Result<String, String> {
+    const LETTERS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    loop {
+        let mut raw = [0u8; 12];
+        getrandom::fill(&mut raw).map_err(|e| e.to_string())?;
+        let alphabet: Vec<u8> = [LETTERS, DIGITS].concat();
+        // 256 is not a multiple of the alphabet's size: drop the biased top values.
+        let limit = 256 - 256 % alphabet.len();
+        if raw.iter().any(|b| (*b as usize) >= limit) {
+            continue;
+        }
+        let pw: String = raw
+            .iter()
+            .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+            .collect();
+        if pw.bytes().any(|b| b.is_ascii_digit()) && pw.bytes().any(|b| b.is_ascii_alphabetic()) {
+            return Ok(pw);
+        }
+    }
+}
+
+/// A random opaque token (32 bytes, base64url) and its SHA-256 (hex), which is what is stored.
+pub fn opaque_token() -> Result<(String, String), String> {
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).map_err(|e| e.to_string())?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+/// The stored form of an opaque token: SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Installs ring as the process's TLS provider (once; later calls do nothing). reqwest and
@@ -122,5 +269,86 @@ mod tests {
             "the key file is reused"
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn b64_key(byte: u8) -> secrecy::SecretString {
+        B64.encode([byte; 32]).into()
+    }
+
+    #[test]
+    fn values_carry_their_key_id_and_old_keys_still_decrypt_after_rotation() {
+        let mut settings = Settings::default();
+        settings.crypto.data_key = Some(b64_key(1));
+        settings.crypto.data_key_id = "2025".into();
+        let old = DataCipher::from_settings(&settings).unwrap();
+        let written = old.encrypt("44010119900307001X").unwrap();
+        assert!(written.starts_with("2025:"), "{written}");
+        // Rotate: a new active key, the old one retired.
+        settings.crypto.data_key = Some(b64_key(2));
+        settings.crypto.data_key_id = "2026".into();
+        settings.crypto.retired_keys = [("2025".to_string(), b64_key(1))].into();
+        let new = DataCipher::from_settings(&settings).unwrap();
+        assert_eq!(new.decrypt(&written).unwrap(), "44010119900307001X");
+        let rewritten = new.encrypt("44010119900307001X").unwrap();
+        assert!(rewritten.starts_with("2026:"), "{rewritten}");
+        assert!(
+            old.decrypt(&rewritten).is_err(),
+            "the old key alone cannot read new values"
+        );
+        // A value from before key ids is tried with every key.
+        let legacy = written.split_once(':').unwrap().1;
+        assert_eq!(new.decrypt(legacy).unwrap(), "44010119900307001X");
+        assert!(new.decrypt("unknown:AAAA").unwrap_err().contains("unknown"));
+        settings.crypto.retired_keys = [("2026".to_string(), b64_key(1))].into();
+        assert!(
+            DataCipher::from_settings(&settings).is_err(),
+            "a retired id cannot be the active one"
+        );
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("Anquan2026").unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password(&hash, "Anquan2026"));
+        assert!(!verify_password(&hash, "Anquan2027"));
+        assert!(!verify_password("not a hash", "Anquan2026"));
+        assert_ne!(hash, hash_password("Anquan2026").unwrap(), "salted");
+        for _ in 0..50 {
+            let pw = generate_password().unwrap();
+            assert_eq!(pw.len(), 12);
+            assert!(crate::domain::Password::parse(&pw).is_ok(), "{pw}");
+            assert!(!pw.contains(['0', 'O', '1', 'l', 'I']), "{pw}");
+        }
+        let (token, hash) = opaque_token().unwrap();
+        assert_eq!(token.len(), 43);
+        assert_eq!(hash, token_hash(&token));
+        assert_ne!(opaque_token().unwrap().0, token);
+    }
+
+    #[test]
+    fn the_lookup_hash_is_keyed_and_separates_kinds() {
+        let mut settings = Settings::default();
+        settings.crypto.data_key = Some(b64_key(1));
+        settings.crypto.lookup_key = Some(b64_key(7));
+        let a = DataCipher::from_settings(&settings).unwrap();
+        let h = a.lookup_hash("phone", "13812345678");
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, a.lookup_hash("phone", "13812345678"), "stable");
+        assert_ne!(h, a.lookup_hash("id_number", "13812345678"), "kinds differ");
+        assert_ne!(h, a.lookup_hash("phone", "13812345679"));
+        use sha2::Digest;
+        assert_ne!(
+            h,
+            hex::encode(Sha256::digest(b"phone\x0013812345678")),
+            "not a bare hash"
+        );
+        settings.crypto.lookup_key = Some(b64_key(8));
+        let b = DataCipher::from_settings(&settings).unwrap();
+        assert_ne!(
+            h,
+            b.lookup_hash("phone", "13812345678"),
+            "another key, another hash"
+        );
     }
 }

@@ -40,6 +40,8 @@ pub mod http;
 pub mod institutions;
 /// Background jobs under leases.
 pub mod jobs;
+/// Learners, their consents and their local sign-in.
+pub mod learners;
 /// Facts about uploaded media, read from the files.
 pub mod media;
 /// Prometheus metrics.

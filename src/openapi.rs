@@ -20,7 +20,8 @@ use crate::http::responses::*;
     components(
         schemas(Problem, FieldError, Limit, Cursor, Timestamp, CalendarDate),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RequestTimeout, PreconditionFailed, PayloadTooLarge,
-            UnsupportedMediaType, RangeNotSatisfiable, FileRejected, IdempotencyMismatch, PreconditionRequired, TooManyRequests, InternalError, ServiceUnavailable),
+            UnsupportedMediaType, RangeNotSatisfiable, FileRejected, IdempotencyMismatch, PreconditionRequired, TooManyRequests, InternalError, ServiceUnavailable,
+            AccountLocked, LoginFailed, RefreshFailed),
     ),
     modifiers(&BearerScheme),
 )]

@@ -25,8 +25,8 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, context, courses, db, institutions, openapi, operations, ratings,
-    reference, regulations, reports, screening, sharing, teachers,
+    audit_logs, changes, cities, context, courses, db, institutions, learners, openapi, operations,
+    ratings, reference, regulations, reports, screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -58,6 +58,7 @@ pub const MODULES: &[Module] = &[
     module!(regulations),
     module!(ratings),
     module!(reports),
+    module!(learners),
 ];
 
 /// The prefix of every resource module's routes.
@@ -369,6 +370,7 @@ fn serve(
             .app_data(shared.services.clone())
             .app_data(shared.cities.clone())
             .app_data(web::Data::from(shared.metrics.clone()))
+            .app_data(web::Data::from(shared.auth.clone()))
             .data_factory(move || {
                 let settings = settings.clone();
                 async move { db::open(&settings, per_worker, true).await }

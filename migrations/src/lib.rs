@@ -17,6 +17,7 @@ mod m20261130_000013_create_teachers;
 mod m20261130_000014_create_courses;
 mod m20261130_000015_create_regulations;
 mod m20261130_000016_create_course_ratings;
+mod m20261130_000017_create_learners;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_create_courses::Migration),
             Box::new(m20261130_000015_create_regulations::Migration),
             Box::new(m20261130_000016_create_course_ratings::Migration),
+            Box::new(m20261130_000017_create_learners::Migration),
         ]
     }
 }

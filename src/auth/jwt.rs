@@ -30,6 +30,9 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub jti: String,
+    /// The local sign-in this token belongs to (learners signed in with a password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
 /// Verifies bearer tokens and signs platform tokens.
@@ -88,6 +91,7 @@ impl Authenticator {
             nbf: now,
             exp: now + ttl.unwrap_or(self.default_ttl) as i64,
             jti: Uuid::now_v7().to_string(),
+            sid: actor.sign_in,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
@@ -221,14 +225,20 @@ fn platform_actor(issuer: &str, claims: &Value) -> Result<Actor, AppError> {
         .map_err(|e: String| unauthorized(Code::TokenClaims, e))?;
     let sub = claim_str(claims, "sub").unwrap_or_default();
     let institution = parse_institution(claim_str(claims, "institution_id"))?;
-    Actor::new(
+    let sign_in = claim_str(claims, "sid")
+        .map(|s| Uuid::parse_str(&s))
+        .transpose()
+        .map_err(|_| unauthorized(Code::TokenClaims, "the sid claim is not a UUID"))?;
+    let mut actor = Actor::new(
         issuer.to_owned(),
         sub,
         role,
         claim_str(claims, "city_code"),
         institution,
     )
-    .map_err(|e| unauthorized(Code::TokenClaims, e))
+    .map_err(|e| unauthorized(Code::TokenClaims, e))?;
+    actor.sign_in = sign_in;
+    Ok(actor)
 }
 
 fn provincial_actor(s: &ProvincialIssuerSettings, claims: &Value) -> Result<Actor, AppError> {

@@ -54,6 +54,13 @@ async fn authenticate<B: MessageBody + 'static>(
             "Authorization must be `Bearer <token>`",
         )),
     };
+    let verified = match verified {
+        Ok(actor) => match actor.sign_in {
+            Some(sid) => signed_in(&req, sid, &actor.subject).await.map(|()| actor),
+            None => Ok(actor),
+        },
+        Err(e) => Err(e),
+    };
     match verified {
         Ok(actor) => {
             let span = tracing::Span::current();
@@ -77,6 +84,22 @@ async fn authenticate<B: MessageBody + 'static>(
                 .unwrap_or(e);
             Ok(req.error_response(e))
         }
+    }
+}
+
+/// Fails unless the token's sign-in is still open: a learner signed in elsewhere, signed out,
+/// or whose refresh token was reused is refused at once.
+async fn signed_in(req: &ServiceRequest, sid: uuid::Uuid, subject: &str) -> Result<(), AppError> {
+    let db = req
+        .app_data::<actix_web::web::Data<sea_orm::DatabaseConnection>>()
+        .ok_or_else(|| AppError::bug("no database pool: the app is not wired"))?;
+    if super::sign_ins::is_active(db.get_ref(), sid, subject).await? {
+        Ok(())
+    } else {
+        Err(AppError::unauthorized(
+            Code::SignedOut,
+            "this sign-in has ended (signed out, signed in elsewhere, or ended for safety); sign in again",
+        ))
     }
 }
 

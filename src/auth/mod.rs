@@ -4,6 +4,7 @@
 mod jwks;
 mod jwt;
 pub mod middleware;
+pub mod sign_ins;
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -23,6 +24,9 @@ pub struct Actor {
     pub city: Option<String>,
     /// The institution an institution admin acts for (unset for every other role).
     pub institution: Option<Uuid>,
+    /// The local sign-in a learner's token belongs to (its `sid` claim), checked on every
+    /// request; unset for tokens minted otherwise.
+    pub sign_in: Option<Uuid>,
 }
 
 impl Actor {
@@ -57,6 +61,7 @@ impl Actor {
             role,
             city,
             institution,
+            sign_in: None,
         })
     }
 

@@ -74,6 +74,14 @@ impl<P: Policy> FromRequest for Cx<P> {
 }
 
 impl<P: Policy> Cx<P> {
+    /// The client's address (through the trusted-proxy rule), as the audit log records it.
+    pub fn client_ip(&self) -> String {
+        self.req
+            .extensions()
+            .get::<crate::http::ClientIp>()
+            .map_or_else(|| "unknown".into(), crate::http::ClientIp::text)
+    }
+
     /// Shared state of type `T` registered at start (500 if the app was built without it).
     pub fn data<T: 'static>(&self) -> Result<web::Data<T>, AppError> {
         self.req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {

@@ -55,10 +55,18 @@ struct CxParts<'c> {
 impl<P: Policy<Caller = Actor>> Cx<P> {
     /// Starts a write.
     pub async fn begin(&self) -> AppResult<WriteTx<'_>> {
+        self.begin_as(&self.actor).await
+    }
+}
+
+impl<P: Policy> Cx<P> {
+    /// Starts a write on behalf of `actor`: for an operation whose caller becomes known in the
+    /// operation itself (a sign-in with a password), the record names who signed in.
+    pub async fn begin_as<'a>(&'a self, actor: &'a Actor) -> AppResult<WriteTx<'a>> {
         let txn = crate::db::begin_write(&self.db).await?;
         Ok(WriteTx {
             txn,
-            actor: &self.actor,
+            actor,
             cx: CxParts {
                 audit: &self.audit,
                 req: &self.req,

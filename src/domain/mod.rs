@@ -5,6 +5,7 @@
 //! repeats the value, so a personal value sent in the wrong place is not echoed back.
 pub mod city;
 pub mod credit_code;
+pub mod id_number;
 pub mod phone;
 pub mod role;
 pub mod sensitive;
@@ -14,9 +15,10 @@ pub mod url;
 
 pub use city::CityCode;
 pub use credit_code::CreditCode;
+pub use id_number::{IdNumber, ShownIdNumber};
 pub use phone::{Phone, ShownPhone};
 pub use role::Role;
-pub use sensitive::{Secret, for_audit};
+pub use sensitive::{OneTimeSecret, Password, Secret, for_audit};
 pub use text::{Address, Label, LongText, Name, PersonName, Reason, WHITESPACE_CLASS};
 pub use time::{CalendarDate, Timestamp};
 pub use url::WebUrl;

@@ -211,6 +211,17 @@ impl AppError {
         }
     }
 
+    /// 423 for an account locked for `retry_after_secs` more seconds.
+    pub fn account_locked(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs.max(1)),
+            ..Self::new(
+                Code::AccountLocked,
+                "too many failed sign-ins: the account is locked for a while",
+            )
+        }
+    }
+
     pub fn unavailable() -> Self {
         Self::unavailable_because("the database is unavailable")
     }
@@ -251,6 +262,7 @@ impl AppError {
             415 => "Unsupported media type",
             416 => "Range not satisfiable",
             422 => "Unprocessable request",
+            423 => "Locked",
             428 => "Precondition required",
             429 => "Too many requests",
             503 => "Service unavailable",

@@ -147,6 +147,25 @@ problem_response!(
     ("Retry-After", "Seconds to wait before retrying")
 );
 problem_response!(
+    AccountLocked,
+    Code::AccountLocked,
+    "Too many failed sign-ins: the account is locked until `Retry-After` seconds have passed (even the right password is refused until then)",
+    "too many failed sign-ins: the account is locked for a while",
+    ("Retry-After", "Seconds until the account unlocks")
+);
+problem_response!(
+    LoginFailed,
+    Code::LoginFailed,
+    "The login or the password is wrong; which of them is not said",
+    "the login or the password is wrong"
+);
+problem_response!(
+    RefreshFailed,
+    Code::RefreshInvalid,
+    "The refresh token is unknown, expired or spent (`refresh_invalid`), or was used a second time (`refresh_reused`: its sign-in is ended and every token of it refused)",
+    "the refresh token is unknown, expired, or its sign-in has ended"
+);
+problem_response!(
     InternalError,
     Code::InternalError,
     "An unexpected error; the body names no internals",

@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod institutions;
 mod jobs;
+mod learners;
 mod operations;
 mod ratings;
 mod reference;
