@@ -122,12 +122,6 @@ impl Password {
         if !(8..=128).contains(&n) {
             return Err(super::Invalid::new("length", "must be 8 to 128 characters"));
         }
-        if raw.chars().any(char::is_control) {
-            return Err(super::Invalid::new(
-                "charset",
-                "may not hold control characters",
-            ));
-        }
         if !(raw.chars().any(char::is_alphabetic) && raw.chars().any(|c| c.is_ascii_digit())) {
             return Err(super::Invalid::new(
                 "strength",

@@ -12,6 +12,7 @@ import random
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -140,44 +141,68 @@ def main() -> int:
 
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
+    # Runs go two at a time (FUZZ_PARALLEL): each Schemathesis process keeps one core busy
+    # while the server needs little, so two cores finish in about half the time. A run's
+    # output is kept apart and printed whole when it ends, so runs do not interleave.
+    parallel = max(1, int(os.environ.get("FUZZ_PARALLEL", "2")))
+    child_env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "safetrain_hooks",
+        # The institution_admin's own institution, for the hooks' test data.
+        "SAFETRAIN_FUZZ_INSTITUTION": institution,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+    }
     results: list[tuple[str, int, float]] = []
     started = time.monotonic()
-    for role, args in runs:
-        cmd = [
-            str(ST), "--config-file", str(HERE / "schemathesis.toml"),
-            "run", schema,
-            "--url", server.url,
-            "--checks", "all",
-            "--phases", "examples,coverage,fuzzing,stateful",
-            "--mode", "all",
-            "--seed", str(seed),
-            "--max-examples", narrow_examples if role in narrow else max_examples,
-            "--workers", "1",
-            "--request-timeout", "10",
-            "--generation-database", "none",
-            "--no-color",
-        ]  # fmt: skip
-        shown = list(cmd)
-        if role != "anonymous":
-            token = server.token(role, *args)
-            cmd += ["-H", f"Authorization: Bearer {token}"]
-            shown += ["-H", "'Authorization: Bearer <token>'"]
-        if out_dir:
-            junit = str(Path(out_dir) / f"schemathesis-{role}.xml")
-            cmd += ["--report", "junit", "--report-junit-path", junit]
-            shown += ["--report", "junit", "--report-junit-path", junit]
-        cmd += extra
-        shown += extra
-        log(f"\n===== fuzz as {role}{' ' + ' '.join(args) if args else ''}")
-        log(" ".join(shown))
-        t0 = time.monotonic()
-        child_env = {
-            **os.environ,
-            "SCHEMATHESIS_HOOKS": "safetrain_hooks",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
-        }
-        rc = subprocess.run(cmd, cwd=HERE, env=child_env).returncode
-        results.append((role, rc, time.monotonic() - t0))
+    pending = list(runs)
+    running: list[tuple[str, subprocess.Popen, object, float, str]] = []
+    while pending or running:
+        while pending and len(running) < parallel:
+            role, args = pending.pop(0)
+            cmd = [
+                str(ST), "--config-file", str(HERE / "schemathesis.toml"),
+                "run", schema,
+                "--url", server.url,
+                "--checks", "all",
+                "--phases", "examples,coverage,fuzzing,stateful",
+                "--mode", "all",
+                "--seed", str(seed),
+                "--max-examples", narrow_examples if role in narrow else max_examples,
+                "--workers", "1",
+                "--request-timeout", "10",
+                "--generation-database", "none",
+                "--no-color",
+            ]  # fmt: skip
+            shown = list(cmd)
+            if role != "anonymous":
+                token = server.token(role, *args)
+                cmd += ["-H", f"Authorization: Bearer {token}"]
+                shown += ["-H", "'Authorization: Bearer <token>'"]
+            if out_dir:
+                junit = str(Path(out_dir) / f"schemathesis-{role}.xml")
+                cmd += ["--report", "junit", "--report-junit-path", junit]
+                shown += ["--report", "junit", "--report-junit-path", junit]
+            cmd += extra
+            shown += extra
+            header = f"\n===== fuzz as {role}{' ' + ' '.join(args) if args else ''}\n{' '.join(shown)}"
+            output = tempfile.TemporaryFile(mode="w+")
+            child = subprocess.Popen(
+                cmd, cwd=HERE, env={**child_env, "SAFETRAIN_FUZZ_ROLE": role}, stdout=output, stderr=subprocess.STDOUT
+            )
+            running.append((role, child, output, time.monotonic(), header))
+        time.sleep(0.5)
+        for entry in list(running):
+            role, child, output, t0, header = entry
+            rc = child.poll()
+            if rc is None:
+                continue
+            running.remove(entry)
+            output.seek(0)
+            log(header)
+            sys.stdout.write(output.read())
+            sys.stdout.flush()
+            output.close()
+            results.append((role, rc, time.monotonic() - t0))
 
     log("\n===== fuzz summary")
     for role, rc, secs in results:
