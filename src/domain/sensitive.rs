@@ -100,6 +100,7 @@ impl utoipa::PartialSchema for Secret {
             ))
             .min_length(Some(1))
             .max_length(Some(512))
+            .pattern(Some("^[^\\u0000]*$"))
             .into()
     }
 }
@@ -158,6 +159,7 @@ impl utoipa::PartialSchema for Password {
             ))
             .min_length(Some(8))
             .max_length(Some(128))
+            .pattern(Some("^[^\\u0000]*$"))
             .examples([serde_json::json!("Anquan2026")])
             .into()
     }

@@ -26,8 +26,38 @@ fn methods(item: &PathItem) -> Vec<&'static str> {
     .collect()
 }
 
-/// The catch-alls of the documented paths under `prefix`, as (path below `prefix`, route).
+/// Whether the documented path `template` (`/api/v1/learners/{id}`) matches the request path
+/// `path`, segment by segment; a `{…}` segment matches any non-empty segment.
+fn matches(template: &str, path: &str) -> bool {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) if ts.starts_with('{') && ts.ends_with('}') && !ps.is_empty() => {}
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return false,
+        }
+    }
+}
+
+/// How many segments of `template` are fixed (not `{…}`): of two paths that match a request,
+/// the one with more fixed segments is the one meant.
+fn fixed_segments(template: &str) -> usize {
+    template.split('/').filter(|s| !s.starts_with('{')).count()
+}
+
+/// The catch-alls of the documented paths under `prefix`, as (path below `prefix`, route). A
+/// catch-all steps aside for a request that a more specific documented path serves:
+/// `POST /learners/import` is not a POST to `/learners/{id}`, while `PATCH /courses/overdue`
+/// is still a 405 of `/courses/overdue`.
 pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
+    let all: std::sync::Arc<Vec<(String, Vec<&'static str>)>> = std::sync::Arc::new(
+        doc.paths
+            .paths
+            .iter()
+            .map(|(path, item)| (path.clone(), methods(item)))
+            .collect(),
+    );
     doc.paths
         .paths
         .iter()
@@ -41,9 +71,17 @@ pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
             }
             let served = methods(item);
             let allow = served.join(", ");
+            let (all, own) = (all.clone(), path.clone());
             let route = web::route()
                 .guard(actix_web::guard::fn_guard(move |ctx| {
-                    !served.contains(&ctx.head().method.as_str())
+                    let method = ctx.head().method.as_str();
+                    let target = ctx.head().uri.path();
+                    !served.contains(&method)
+                        && !all.iter().any(|(other, methods)| {
+                            fixed_segments(other) > fixed_segments(&own)
+                                && methods.contains(&method)
+                                && matches(other, target)
+                        })
                 }))
                 .to(move || {
                     let allow = allow.clone();
@@ -52,4 +90,25 @@ pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
             Some((below.to_owned(), route))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn a_template_matches_segment_by_segment() {
+        assert!(matches("/api/v1/learners/{id}", "/api/v1/learners/import"));
+        assert!(matches(
+            "/api/v1/learners/import",
+            "/api/v1/learners/import"
+        ));
+        assert!(!matches("/api/v1/learners/{id}", "/api/v1/learners/"));
+        assert!(!matches("/api/v1/learners/{id}", "/api/v1/learners/a/b"));
+        assert!(!matches(
+            "/api/v1/learners/{id}/consents",
+            "/api/v1/learners/a"
+        ));
+        assert!(!matches("/api/v1/learners", "/api/v1/teachers"));
+    }
 }

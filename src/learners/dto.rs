@@ -397,6 +397,7 @@ impl utoipa::PartialSchema for LoginName {
             ))
             .min_length(Some(1))
             .max_length(Some(64))
+            .pattern(Some("^[^\\u0000]*$"))
             .examples([serde_json::json!("13812345678")])
             .into()
     }

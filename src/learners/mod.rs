@@ -4,6 +4,7 @@
 //! time, lockout after repeated failures).
 pub mod dto;
 pub mod entity;
+pub mod import;
 mod repo;
 mod routes;
 pub mod service;
@@ -24,6 +25,7 @@ pub struct Doc;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(routes::create_learner)
+        .service(routes::import_learners)
         .service(routes::list_learners)
         .service(routes::get_learner)
         .service(routes::update_learner)

@@ -53,6 +53,53 @@ pub async fn create_learner(
     Ok(cx.created(&created, location))
 }
 
+/// Import learners from a CSV file
+///
+/// The body is a CSV file (`text/csv`, UTF-8 with or without a byte-order mark, up to 1 MiB
+/// and 1,000 rows) whose header names the columns `name`, `id_number`, `phone`,
+/// `employer_name`, `employer_credit_code`, `industry`, `city_code`, `training_category`,
+/// `operation_type` (empty unless special operation), `training_type` and, optionally,
+/// `password` (empty: one is generated). Each row is checked by the rules of a single
+/// registration and against the other rows and the learners already registered. The answer
+/// reports every row: a rejected row names each field and rule and is written nowhere; the
+/// created rows are written together. A header that is not the columns above answers 400.
+#[utoipa::path(
+    tag = super::TAG,
+    params(super::import::ImportQuery),
+    request_body(description = "The CSV file", content((String = "text/csv"))),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report of every row", body = super::import::ImportReport),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/learners/import")]
+pub async fn import_learners(
+    cx: Cx<Editors>,
+    query: ValidQuery<super::import::ImportQuery>,
+    req: actix_web::HttpRequest,
+    body: web::Payload,
+) -> AppResult<HttpResponse> {
+    let media_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if media_type != "text/csv" {
+        return Err(crate::error::AppError::new(
+            crate::error::Code::UnsupportedMediaType,
+            "the request body must be text/csv",
+        ));
+    }
+    let csv = super::import::read_body(body).await?;
+    let report = super::import::import(&cx, query.0.institution_id, csv).await?;
+    Ok(cx.reply(StatusCode::OK, &report))
+}
+
 /// List learners
 ///
 /// Learners within the caller's scope, in registration order: all for province admins and

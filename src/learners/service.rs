@@ -127,7 +127,7 @@ async fn find<C: ConnectionTrait>(
 }
 
 /// A special-operation learner names its operation item; the other categories name none.
-fn check_operation_type(category: &str, operation_type: Option<&str>) -> AppResult<()> {
+pub fn check_operation_type(category: &str, operation_type: Option<&str>) -> AppResult<()> {
     match (category == SPECIAL_OPERATION, operation_type) {
         (true, None) => Err(AppError::field(
             "operation_type",
@@ -143,7 +143,7 @@ fn check_operation_type(category: &str, operation_type: Option<&str>) -> AppResu
     }
 }
 
-fn known_city<P: Policy>(cx: &Cx<P>, city: &str) -> AppResult<()> {
+pub fn known_city<P: Policy>(cx: &Cx<P>, city: &str) -> AppResult<()> {
     match cx.data::<Catalog>()?.get(city) {
         Some(_) => Ok(()),
         None => Err(AppError::field(
@@ -155,7 +155,7 @@ fn known_city<P: Policy>(cx: &Cx<P>, city: &str) -> AppResult<()> {
 }
 
 /// A unique index of identity numbers or phones, as a 409 naming which; other errors as they are.
-fn taken(e: DbErr) -> AppError {
+pub fn taken(e: DbErr) -> AppError {
     if repo::ID_NUMBER_UNIQUE.violated_by(&e) {
         AppError::new(
             Code::IdNumberTaken,
@@ -165,6 +165,50 @@ fn taken(e: DbErr) -> AppError {
         AppError::new(Code::PhoneTaken, "a learner with this phone number exists")
     } else {
         e.into()
+    }
+}
+
+/// The row of a new learner: `body`'s values, its personal values already encrypted.
+pub fn new_row(
+    cipher: &DataCipher,
+    id: Uuid,
+    body: &LearnerCreate,
+    password_hash: &str,
+    id_number_enc: &str,
+    phone_enc: &str,
+) -> learner::ActiveModel {
+    let now = db::now();
+    learner::ActiveModel {
+        id: Set(id),
+        institution_id: Set(body.institution_id),
+        city_code: Set(body.city_code.to_string()),
+        name: Set(body.name.to_string()),
+        id_number_enc: Set(id_number_enc.to_owned()),
+        id_number_hash: Set(cipher.lookup_hash(ID_NUMBER, &body.id_number)),
+        phone_enc: Set(phone_enc.to_owned()),
+        phone_hash: Set(cipher.lookup_hash(PHONE, &body.phone)),
+        employer_name: Set(body.employer_name.to_string()),
+        employer_credit_code: Set(body.employer_credit_code.to_string()),
+        industry: Set(body.industry.as_str().to_owned()),
+        training_category: Set(body.training_category.to_string()),
+        operation_type: Set(body.operation_type.as_ref().map(|o| o.to_string())),
+        training_type: Set(body.training_type.to_string()),
+        password_hash: Set(password_hash.to_owned()),
+        password_set_at: Set(now),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        portrait_key: Set(None),
+        portrait_media_type: Set(None),
+        portrait_size: Set(None),
+        portrait_sha256: Set(None),
+        portrait_width: Set(None),
+        portrait_height: Set(None),
+        portrait_uploaded_at: Set(None),
+        face_consent_version: Set(None),
+        face_consent_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
 }
 
@@ -235,40 +279,16 @@ pub async fn create(
             // Checked again under the write lock: the institution may have exited meanwhile.
             institutions::service::acting_for(tx.conn(), tx.actor(), institution, "learners")
                 .await?;
-            let (id, now) = (Uuid::now_v7(), db::now());
+            let id = Uuid::now_v7();
             tx.touches(RESOURCE, id, Some(&body.city_code));
-            let row = learner::ActiveModel {
-                id: Set(id),
-                institution_id: Set(institution),
-                city_code: Set(body.city_code.to_string()),
-                name: Set(body.name.to_string()),
-                id_number_enc: Set(id_number_enc.clone()),
-                id_number_hash: Set(cipher.lookup_hash(ID_NUMBER, &body.id_number)),
-                phone_enc: Set(phone_enc.clone()),
-                phone_hash: Set(cipher.lookup_hash(PHONE, &body.phone)),
-                employer_name: Set(body.employer_name.to_string()),
-                employer_credit_code: Set(body.employer_credit_code.to_string()),
-                industry: Set(body.industry.as_str().to_owned()),
-                training_category: Set(body.training_category.to_string()),
-                operation_type: Set(body.operation_type.as_ref().map(|o| o.to_string())),
-                training_type: Set(body.training_type.to_string()),
-                password_hash: Set(password_hash.clone()),
-                password_set_at: Set(now),
-                failed_logins: Set(0),
-                locked_until: Set(None),
-                portrait_key: Set(None),
-                portrait_media_type: Set(None),
-                portrait_size: Set(None),
-                portrait_sha256: Set(None),
-                portrait_width: Set(None),
-                portrait_height: Set(None),
-                portrait_uploaded_at: Set(None),
-                face_consent_version: Set(None),
-                face_consent_at: Set(None),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            };
+            let row = new_row(
+                cipher,
+                id,
+                &body,
+                &password_hash,
+                &id_number_enc,
+                &phone_enc,
+            );
             let row = repo::insert(tx.conn(), row).await.map_err(taken)?;
             let shared = to_dto(cipher, true, row)?;
             tx.changed(RESOURCE, id, Operation::Created, 1, &shared.value)?;

@@ -574,3 +574,78 @@ async fn a_learner_changes_its_password_and_records_its_consent() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_csv_import_writes_the_good_rows_and_reports_the_bad_ones() {
+    each_backend(|app| async move {
+        let (inst, admin) = institution(&app, "440100", 1).await;
+        create_learner(&app, &admin, &learner_body(&inst, ID_NUMBER, PHONE)).await;
+        let header = "name,id_number,phone,employer_name,employer_credit_code,industry,city_code,training_category,operation_type,training_type,password";
+        let row = |name: &str, id: &str, phone: &str, category: &str, op: &str, password: &str| {
+            format!("{name},{id},{phone},\"广州某厂, 二车间\",91440101MA59UFRF1R,general,440100,{category},{op},initial,{password}")
+        };
+        let csv = [
+            format!("\u{feff}{header}"),
+            row("王一", &id_number(11), "13700000011", "special_operation", "0101", PASSWORD),
+            row("王二", &id_number(12), "13700000012", "principal_person", "", ""),
+            row("王三", "440101199003070019", "13700000013", "principal_person", "", ""),
+            row("王四", &id_number(11), "13700000014", "principal_person", "", ""),
+            row("王五", &id_number(15), PHONE, "principal_person", "", ""),
+            row("王六", &id_number(16), "13700000016", "principal_person", "0101", ""),
+            "王七,only,three".to_owned(),
+        ]
+        .join("\r\n");
+        let url = format!("/api/v1/learners/import?institution_id={inst}");
+        let send = |body: String, ct: &'static str| {
+            app.request(Method::POST, &url, Some(&admin)).header("Content-Type", ct).body(body).send()
+        };
+        let res = send(csv.clone(), "text/csv; charset=utf-8").await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+        let report: Value = res.json().await.unwrap();
+        assert_eq!((report["created"].as_u64(), report["rejected"].as_u64()), (Some(2), Some(5)));
+        let rows = report["rows"].as_array().unwrap();
+        let outcome = |i: usize| (rows[i]["row"].as_u64().unwrap(), rows[i]["outcome"].as_str().unwrap());
+        assert_eq!(outcome(0), (1, "created"));
+        assert_eq!(outcome(1), (2, "created"));
+        assert_eq!(outcome(6), (7, "rejected"));
+        assert!(rows[0]["initial_password"].is_null(), "the row set its password");
+        let generated = rows[1]["initial_password"].as_str().expect("generated").to_owned();
+        let rule = |i: usize| (rows[i]["errors"][0]["field"].as_str().unwrap().to_owned(), rows[i]["errors"][0]["rule"].as_str().unwrap().to_owned());
+        assert_eq!(rule(2), ("id_number".into(), "check_character".into()));
+        assert_eq!(rule(3), ("id_number".into(), "duplicate_in_file".into()));
+        assert_eq!(rule(4), ("phone".into(), "taken".into()));
+        assert_eq!(rule(5), ("operation_type".into(), "not_allowed".into()));
+        assert_eq!(rule(6).0, "row");
+        assert!(!report.to_string().contains("440101199003070019"), "values are not echoed");
+        // Written: the good rows only, each with its change event; the generated password works.
+        assert_eq!(scalar(&app.db, "SELECT COUNT(*) AS n FROM learners").await, 3);
+        assert_eq!(scalar(&app.db, "SELECT COUNT(*) AS n FROM change_events WHERE resource_type = 'learner'").await, 3);
+        sign_in(&app, &id_number(12), &generated).await;
+        sign_in(&app, "13700000011", PASSWORD).await;
+        let listed = app.get_json(&format!("/api/v1/learners/{}", rows[0]["learner_id"].as_str().unwrap()), Some(&admin)).await;
+        assert_eq!(listed["employer_name"], "广州某厂, 二车间");
+
+        // The same file again: every row is now taken or bad, nothing is written.
+        let again: Value = send(csv, "text/csv").await.unwrap().json().await.unwrap();
+        assert_eq!(again["created"], 0);
+        assert_eq!(scalar(&app.db, "SELECT COUNT(*) AS n FROM learners").await, 3);
+        // A header that is not the learner columns, another media type, another institution.
+        let bad = assert_problem(send(format!("{header},extra\r\n"), "text/csv").await.unwrap(), 400, "validation_failed").await;
+        assert_eq!(bad["errors"][0]["field"], "header");
+        assert_problem(send("a,b".into(), "application/json").await.unwrap(), 415, "unsupported_media_type").await;
+        // The fixed path beside /learners/{id} keeps its own 405.
+        let res = app.request(Method::PUT, &url, Some(&admin)).send().await.unwrap();
+        assert_eq!(res.headers()["allow"], "POST");
+        assert_problem(res, 405, "method_not_allowed").await;
+        let (inst2, _) = institution(&app, "440300", 2).await;
+        let res = app
+            .request(Method::POST, &format!("/api/v1/learners/import?institution_id={inst2}"), Some(&admin))
+            .header("Content-Type", "text/csv")
+            .body(header.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, 403, "institution_out_of_scope").await;
+    })
+    .await;
+}
