@@ -32,6 +32,15 @@ pub struct Settings {
     pub changes: ChangesSettings,
     pub blobs: BlobSettings,
     pub courses: CourseSettings,
+    pub study: StudySettings,
+}
+
+/// Study: programmes, sessions and the rules of credit.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StudySettings {
+    /// A programmes file to use instead of the shipped `fixtures/programmes.json`.
+    pub programmes_file: Option<PathBuf>,
 }
 
 /// What a course must be to be filed and published.
@@ -394,6 +403,7 @@ impl Default for Settings {
             changes: ChangesSettings::default(),
             blobs: BlobSettings::default(),
             courses: CourseSettings::default(),
+            study: StudySettings::default(),
         }
     }
 }

@@ -32,6 +32,8 @@ pub mod crypto;
 pub mod db;
 /// Validated values shared by every resource, and sensitivity declared on types.
 pub mod domain;
+/// Programmes, enrolments and the hours ledger.
+pub mod enrolments;
 /// The error type, its codes and problem+json.
 pub mod error;
 /// Cross-cutting HTTP pieces.

@@ -25,8 +25,8 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, context, courses, db, institutions, learners, openapi, operations,
-    ratings, reference, regulations, reports, screening, sharing, teachers,
+    audit_logs, changes, cities, context, courses, db, enrolments, institutions, learners, openapi,
+    operations, ratings, reference, regulations, reports, screening, sharing, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -59,6 +59,7 @@ pub const MODULES: &[Module] = &[
     module!(ratings),
     module!(reports),
     module!(learners),
+    module!(enrolments),
 ];
 
 /// The prefix of every resource module's routes.
@@ -141,6 +142,7 @@ struct Shared {
     settings: Arc<Settings>,
     services: web::Data<Services>,
     cities: web::Data<cities::Catalog>,
+    programmes: web::Data<enrolments::programmes::Programmes>,
     metrics: Arc<Metrics>,
     auth: Arc<Authenticator>,
     limits: Arc<RateLimits>,
@@ -176,6 +178,11 @@ impl Application {
         db::migrate(&db).await?;
         cities::load_fixtures(&db).await?;
         let cities = cities::Catalog::load(&db).await?;
+        let programmes = enrolments::programmes::Programmes::load(
+            settings.study.programmes_file.as_deref(),
+            &reference::Catalogue::shipped(),
+        )
+        .map_err(StartError::Setup)?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
@@ -227,6 +234,7 @@ impl Application {
                 blobs,
             }),
             cities: web::Data::new(cities),
+            programmes: web::Data::new(programmes),
             metrics: metrics.clone(),
             auth,
             limits,
@@ -369,6 +377,7 @@ fn serve(
             .into_utoipa_app()
             .app_data(shared.services.clone())
             .app_data(shared.cities.clone())
+            .app_data(shared.programmes.clone())
             .app_data(web::Data::from(shared.metrics.clone()))
             .app_data(web::Data::from(shared.auth.clone()))
             .data_factory(move || {

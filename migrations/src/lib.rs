@@ -18,6 +18,7 @@ mod m20261130_000014_create_courses;
 mod m20261130_000015_create_regulations;
 mod m20261130_000016_create_course_ratings;
 mod m20261130_000017_create_learners;
+mod m20261130_000018_create_enrolments;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_create_regulations::Migration),
             Box::new(m20261130_000016_create_course_ratings::Migration),
             Box::new(m20261130_000017_create_learners::Migration),
+            Box::new(m20261130_000018_create_enrolments::Migration),
         ]
     }
 }

@@ -137,7 +137,9 @@ impl utoipa::PartialSchema for RefId {
             .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
                 utoipa::openapi::schema::KnownFormat::Uuid,
             )))
-            .description(Some("The id of a teacher or a regulation"))
+            .description(Some(
+                "The id of another resource it names (a teacher, a regulation, a course)",
+            ))
             .into()
     }
 }

@@ -67,6 +67,7 @@ codes! {
     HoursMismatch = ("hours_mismatch", 409, "the course's hours do not agree with its videos' durations; `detail` says by how much"),
     CoursewareIncomplete = ("courseware_incomplete", 409, "the course has no courseware, or a piece of it has no file yet"),
     ScreeningHit = ("screening_hit", 409, "a text of the filing contains prohibited terms; `errors[]` names each hit"),
+    AlreadyEnrolled = ("already_enrolled", 409, "the learner has an active enrolment in this programme"),
     IdNumberTaken = ("id_number_taken", 409, "a learner with this identity number exists"),
     PhoneTaken = ("phone_taken", 409, "a learner with this phone number exists"),
     AlreadyRated = ("already_rated", 409, "the learner has rated this version of the course already"),

@@ -38,6 +38,17 @@ impl Industry {
         }
     }
 
+    /// Its name in programme names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Industry::General => "一般行业",
+            Industry::Mining => "矿山",
+            Industry::HazardousChemicals => "危险化学品",
+            Industry::Fireworks => "烟花爆竹",
+            Industry::MetalSmelting => "金属冶炼",
+        }
+    }
+
     pub fn from_db(stored: &str) -> Option<Self> {
         [
             Industry::General,

@@ -8,6 +8,7 @@ mod cities;
 mod cli;
 mod contract;
 mod courses;
+mod enrolments;
 mod hardening;
 mod helpers;
 mod institutions;

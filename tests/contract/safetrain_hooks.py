@@ -40,9 +40,13 @@ say what the server rightly demands, and each printed when the run ends:
      update: the cross-field rule of 1, where the hook could not set it (an update's other
      field is the stored one; the stateful phase bypasses map_case).
    - 400 naming only `teacher_ids` (rule `unknown_teacher`), `regulation_ids`
-     (`unknown_regulation`) or `institution_id` (`unknown_institution`): a well-formed id that
-     names no such resource of the caller's; the schema can say "a UUID", not "one of your
-     teachers".
+     (`unknown_regulation`), `institution_id` (`unknown_institution`), `learner_id`
+     (`unknown_learner`), `course_ids` (`unknown_course`) or `programme_code`
+     (`unknown_programme`): a well-formed id or code that names no such resource of the
+     caller's; the schema can say "a UUID", not "one of your teachers". And of an enrolment,
+     `programme_code` (`not_for_learner`) and `course_ids` (`not_for_programme`,
+     `too_few_hours`): whether a programme fits a learner, and courses the programme, depends
+     on the resources the ids name.
    - 422 `file_rejected` on an upload whose body is not one of the real files of 1 (bytes
      made up in a phase that bypasses map_case).
    - 400 naming only a learner's `id_number` (rules `check_character`, `birth_date`),
@@ -341,6 +345,12 @@ def filter_failure(context, failure, case, response) -> bool:
                 ("teacher_ids", "unknown_teacher"),
                 ("institution_id", "unknown_institution"),
                 ("regulation_ids", "unknown_regulation"),
+                ("learner_id", "unknown_learner"),
+                ("course_ids", "unknown_course"),
+                ("programme_code", "unknown_programme"),
+                ("programme_code", "not_for_learner"),
+                ("course_ids", "not_for_programme"),
+                ("course_ids", "too_few_hours"),
             )
             for e in errors
         )

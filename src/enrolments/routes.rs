@@ -1,0 +1,116 @@
+//! Programme and enrolment endpoints.
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+
+use super::dto::*;
+use super::programmes::{Programme, ProgrammeQuery, Programmes};
+use super::service::{self, Editors, Readers};
+use crate::auth::Public;
+use crate::context::Cx;
+use crate::error::AppResult;
+use crate::http::extract::{ValidJson, ValidQuery};
+use crate::http::idempotency::{IdempotencyHeader, IdempotencyKey};
+use crate::http::responses::*;
+
+/// List programmes
+///
+/// Training programmes (category × industry or operation item × training type) with the
+/// hours (学时) each requires. No token needed.
+#[utoipa::path(tag = super::TAG, params(ProgrammeQuery), security(()), responses(
+    (status = 200, description = "The programmes", body = Vec<Programme>),
+    ReferenceErrors,
+))]
+#[get("/programmes")]
+pub async fn list_programmes(
+    cx: Cx<Public>,
+    q: ValidQuery<ProgrammeQuery>,
+) -> AppResult<HttpResponse> {
+    let programmes = cx.data::<Programmes>()?;
+    let list: Vec<&Programme> = programmes.0.iter().filter(|p| q.0.admits(p)).collect();
+    Ok(cx.reply(StatusCode::OK, &list))
+}
+
+/// Enrol a learner
+///
+/// An institution's admin enrols one of its learners in a programme that fits the learner
+/// (400 `not_for_learner` otherwise), with published courses of the institution that fit the
+/// programme and whose hours reach the programme's (400 `unknown_course`,
+/// `not_for_programme`, `too_few_hours`). The published versions at this moment are what the
+/// learner studies. One active enrolment per learner and programme (409 `already_enrolled`).
+#[utoipa::path(
+    tag = super::TAG,
+    request_body = EnrolmentCreate,
+    params(IdempotencyHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Enrolled", body = Enrolment, headers(
+            ("Location" = String, description = "The new enrolment's URL"),
+            ("ETag" = String, description = "Its version"),
+            ("Idempotent-Replayed" = String, description = "`true` when this answer repeats the first one for the same Idempotency-Key")),
+            links(
+                ("GetEnrolment" = (operation_id = "get_enrolment", parameters(("id" = "$response.body#/id")),
+                    description = "Read the enrolment and its progress")),
+            )),
+        (status = 409, response = Conflict),
+        (status = 422, response = IdempotencyMismatch),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/enrolments")]
+pub async fn create_enrolment(
+    cx: Cx<Editors>,
+    key: IdempotencyKey,
+    body: ValidJson<EnrolmentCreate>,
+) -> AppResult<HttpResponse> {
+    let (created, location) = service::create(&cx, &key, body.0).await?;
+    Ok(cx.created(&created, location))
+}
+
+/// List enrolments
+///
+/// Enrolments with their progress within the caller's scope: a learner's own, an
+/// institution's, those of learners working in a city admin's city, all for province admins
+/// and platform operators.
+#[utoipa::path(
+    tag = super::TAG,
+    params(EnrolmentListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of enrolments", body = EnrolmentPage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        SignedInErrors,
+    )
+)]
+#[get("/enrolments")]
+pub async fn list_enrolments(
+    cx: Cx<Readers>,
+    query: ValidQuery<EnrolmentListQuery>,
+) -> AppResult<HttpResponse> {
+    let page = service::list(&cx, &query.0).await?;
+    Ok(cx.page(&page))
+}
+
+/// Get an enrolment
+///
+/// One enrolment and its progress: per course the seconds credited, held until the quiz is
+/// passed, and left; and in all. Outside the caller's scope it answers 404.
+#[utoipa::path(
+    tag = super::TAG,
+    params(EnrolmentPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The enrolment", body = Enrolment,
+            headers(("ETag" = String, description = "Its version"))),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/enrolments/{id}")]
+pub async fn get_enrolment(
+    cx: Cx<Readers>,
+    path: web::Path<EnrolmentPath>,
+) -> AppResult<HttpResponse> {
+    let enrolment = service::get(&cx, path.id).await?;
+    Ok(cx.ok_versioned(&enrolment))
+}
