@@ -36,11 +36,43 @@ pub struct Settings {
 }
 
 /// Study: programmes, sessions and the rules of credit.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StudySettings {
     /// A programmes file to use instead of the shipped `fixtures/programmes.json`.
     pub programmes_file: Option<PathBuf>,
+    /// How often a client sends heartbeats (the answer tells it).
+    pub heartbeat_secs: u32,
+    /// A gap between heartbeats longer than this earns nothing and pauses the session.
+    pub idle_limit_secs: u32,
+    /// How far ahead of wall time a position may be (network jitter) before it is fast-forward.
+    pub position_tolerance_secs: u32,
+    /// Study time that counts per learner and day (Asia/Shanghai).
+    pub daily_cap_minutes: u32,
+    /// Face checks fall due at random between these many seconds after the last good one
+    /// (the maximum is never more than 15 minutes).
+    pub face_check_min_secs: u32,
+    pub face_check_max_secs: u32,
+    /// Seconds a learner has to answer a face check.
+    pub face_check_answer_secs: u32,
+    /// Missed or failed checks in one session that suspend it for review.
+    pub max_failed_checks: u32,
+}
+
+impl Default for StudySettings {
+    fn default() -> Self {
+        Self {
+            programmes_file: None,
+            heartbeat_secs: 30,
+            idle_limit_secs: 300,
+            position_tolerance_secs: 5,
+            daily_cap_minutes: 360,
+            face_check_min_secs: 300,
+            face_check_max_secs: 900,
+            face_check_answer_secs: 60,
+            max_failed_checks: 3,
+        }
+    }
 }
 
 /// What a course must be to be filed and published.
@@ -608,6 +640,26 @@ impl Settings {
             "courses.deadline_check_secs",
             self.courses.deadline_check_secs,
         )?;
+        let study = &self.study;
+        positive("study.heartbeat_secs", study.heartbeat_secs.into())?;
+        positive(
+            "study.face_check_min_secs",
+            study.face_check_min_secs.into(),
+        )?;
+        positive("study.max_failed_checks", study.max_failed_checks.into())?;
+        if study.idle_limit_secs <= study.heartbeat_secs {
+            return Err(SettingError::new(
+                "study.idle_limit_secs",
+                "must be longer than study.heartbeat_secs",
+            ));
+        }
+        if study.face_check_max_secs < study.face_check_min_secs || study.face_check_max_secs > 900
+        {
+            return Err(SettingError::new(
+                "study.face_check_max_secs",
+                "must be at least study.face_check_min_secs and at most 900 (15 minutes)",
+            ));
+        }
         let local = &self.auth.local;
         positive("auth.local.access_ttl_secs", local.access_ttl_secs)?;
         positive(

@@ -20,6 +20,8 @@ pub mod changes;
 pub mod cities;
 /// The command line.
 pub mod cli;
+/// The time study rules run on.
+pub mod clock;
 /// Layered settings.
 pub mod config;
 /// The request context and the one write path (audit record, change events, idempotency).
@@ -64,8 +66,10 @@ pub mod reports;
 pub mod screening;
 /// The change feed for the provincial supervision platform.
 pub mod sharing;
-/// Server construction.
 pub mod startup;
+/// Server construction.
+/// Study sessions, heartbeats, face checks.
+pub mod study;
 /// Teachers (师资) of training institutions, with their photos.
 pub mod teachers;
 /// Logging.

@@ -26,7 +26,7 @@ use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
     audit_logs, changes, cities, context, courses, db, enrolments, institutions, learners, openapi,
-    operations, ratings, reference, regulations, reports, screening, sharing, teachers,
+    operations, ratings, reference, regulations, reports, screening, sharing, study, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -60,6 +60,7 @@ pub const MODULES: &[Module] = &[
     module!(reports),
     module!(learners),
     module!(enrolments),
+    module!(study),
 ];
 
 /// The prefix of every resource module's routes.
@@ -165,6 +166,7 @@ pub struct Application {
     db: DatabaseConnection,
     background: DatabaseConnection,
     seal_batch: u64,
+    clock: crate::clock::Clock,
 }
 
 impl Application {
@@ -187,6 +189,7 @@ impl Application {
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
         let blobs = crate::blobs::Blobs::from_settings(&settings).map_err(StartError::Setup)?;
+        let clock = crate::clock::Clock::default();
         let ips = ClientIps::new(
             settings
                 .trusted_proxy_nets()
@@ -232,6 +235,7 @@ impl Application {
                     settings.http.answer_cache_check_ms,
                 )),
                 blobs,
+                clock: clock.clone(),
             }),
             cities: web::Data::new(cities),
             programmes: web::Data::new(programmes),
@@ -267,6 +271,7 @@ impl Application {
             db,
             background,
             seal_batch: settings.audit.seal_batch_size,
+            clock,
         })
     }
 
@@ -281,6 +286,11 @@ impl Application {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The clock study rules run on (tests and the simulation advance it).
+    pub fn clock(&self) -> crate::clock::Clock {
+        self.clock.clone()
     }
 
     /// Stops the server (gracefully with `graceful`), as SIGTERM does.

@@ -19,6 +19,7 @@ mod m20261130_000015_create_regulations;
 mod m20261130_000016_create_course_ratings;
 mod m20261130_000017_create_learners;
 mod m20261130_000018_create_enrolments;
+mod m20261130_000019_create_study_sessions;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_create_course_ratings::Migration),
             Box::new(m20261130_000017_create_learners::Migration),
             Box::new(m20261130_000018_create_enrolments::Migration),
+            Box::new(m20261130_000019_create_study_sessions::Migration),
         ]
     }
 }

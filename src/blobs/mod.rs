@@ -125,6 +125,18 @@ impl Blobs {
         })
     }
 
+    /// Stores `bytes` (already in memory) at `key`.
+    pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<Stored, object_store::Error> {
+        let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+        self.put(key, stream, u64::MAX).await.map_err(|e| match e {
+            PutError::Store(e) => e,
+            other => object_store::Error::Generic {
+                store: "blobs",
+                source: other.to_string().into(),
+            },
+        })
+    }
+
     /// Reads `key`, or the byte range `range` of it.
     pub async fn get(
         &self,

@@ -30,6 +30,7 @@ pub struct Services {
     pub settings: Arc<Settings>,
     pub answers: cache::AnswerCache,
     pub blobs: crate::blobs::Blobs,
+    pub clock: crate::clock::Clock,
 }
 
 /// The context of one request, for an operation admitting callers by `P`.

@@ -54,6 +54,34 @@ impl std::fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
+/// An integer, written as JSON allows (`4` or `4.0`: JSON Schema's `integer` takes both).
+pub fn whole<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    expecting: &'static str,
+) -> Result<i64, D::Error> {
+    struct Whole(&'static str);
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
+            Ok(n)
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
+            Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        }
+        fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                Ok(n as i64)
+            } else {
+                Err(E::custom(Invalid::new("type", "must be an integer")))
+            }
+        }
+    }
+    d.deserialize_any(Whole(expecting))
+}
+
 /// Implements the string plumbing of a validated newtype: `as_str`, `Display`, `Serialize` as
 /// its text, `Deserialize` through `parse`, and `TryFrom<String>`.
 macro_rules! string_newtype {

@@ -124,7 +124,9 @@ pub async fn totals<C: ConnectionTrait>(
         let total = total.unwrap_or(0);
         let entry = out.entry(course).or_default();
         match kind.as_str() {
-            "hold" => entry.1 += total,
+            // Time that did not count is in the ledger with its reason, and counts nowhere.
+            "refused" => {}
+            "hold" | "void_hold" => entry.1 += total,
             "release" => {
                 entry.0 += total;
                 entry.1 -= total;

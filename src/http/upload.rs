@@ -53,6 +53,29 @@ impl Upload {
         })
     }
 
+    /// Reads the whole body (up to the limit): for files that are encrypted before they are
+    /// stored (face images), which are small.
+    pub async fn read_all(mut self) -> AppResult<Bytes> {
+        let mut buf = actix_web::web::BytesMut::new();
+        while let Some(chunk) = self.payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                if crate::http::body::is_timeout(&e) {
+                    AppError::new(
+                        Code::RequestTimeout,
+                        "the request body did not arrive in time",
+                    )
+                } else {
+                    AppError::new(Code::MalformedBody, "the upload could not be read")
+                }
+            })?;
+            if (buf.len() + chunk.len()) as u64 > self.limit {
+                return Err(too_large(self.limit));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf.freeze())
+    }
+
     /// Streams the body into `key`, showing every chunk to `observe` on the way.
     pub async fn store(
         self,

@@ -35,28 +35,7 @@ impl Score {
 
 impl<'de> Deserialize<'de> for Score {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        /// An integer, written as JSON allows (`4` or `4.0`).
-        struct Whole;
-        impl serde::de::Visitor<'_> for Whole {
-            type Value = i64;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an integer from 1 to 5")
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<i64, E> {
-                Ok(n)
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<i64, E> {
-                Ok(i64::try_from(n).unwrap_or(i64::MAX))
-            }
-            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<i64, E> {
-                if n.fract() == 0.0 && n.abs() < 1e15 {
-                    Ok(n as i64)
-                } else {
-                    Err(E::custom(Invalid::new("type", "must be an integer")))
-                }
-            }
-        }
-        let n = d.deserialize_any(Whole)?;
+        let n = crate::domain::whole(d, "an integer from 1 to 5")?;
         Self::parse(n).map_err(serde::de::Error::custom)
     }
 }

@@ -148,6 +148,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub settings: Settings,
     pub db: DatabaseConnection,
+    /// The server's study clock: advancing it plays time forward for the study rules.
+    pub clock: safetrain::clock::Clock,
     pub handle: actix_web::dev::ServerHandle,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -159,6 +161,7 @@ pub async fn spawn_with(settings: Settings, extra: Extra) -> TestApp {
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let clock = app.clock();
     let handle = app.handle();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -166,6 +169,7 @@ pub async fn spawn_with(settings: Settings, extra: Extra) -> TestApp {
         client: reqwest::Client::new(),
         settings,
         db,
+        clock,
         handle,
         task,
     }

@@ -1,0 +1,157 @@
+//! Study session endpoints.
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+
+use super::dto::*;
+use super::service::{self, Learners, Readers};
+use crate::context::Cx;
+use crate::error::AppResult;
+use crate::http::extract::ValidJson;
+use crate::http::responses::*;
+use crate::http::upload::Upload;
+use crate::media::image::ImageType;
+
+/// Open a study session
+///
+/// The learner opens a session on a video of one of its enrolment's courses (at the version
+/// enrolled). It ends the learner's other sessions (one device at a time). A face check is due
+/// at once (`face_check_due_by`); without the learner's consent to face processing no session
+/// opens (403 `face_consent_required`). The client then sends heartbeats every
+/// `heartbeat_secs`.
+#[utoipa::path(
+    tag = super::TAG,
+    request_body = StudySessionCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Opened", body = StudySession),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/study-sessions")]
+pub async fn start_session(
+    cx: Cx<Learners>,
+    req: HttpRequest,
+    body: ValidJson<StudySessionCreate>,
+) -> AppResult<HttpResponse> {
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let session = service::start(&cx, body.0, agent).await?;
+    Ok(cx.reply(StatusCode::CREATED, &session))
+}
+
+/// Get a study session
+///
+/// The record of one session: start and end, client, course version and courseware, credit,
+/// and any face check due. For the learner, its institution and the regulators of its city.
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The session", body = StudySession),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/study-sessions/{id}")]
+pub async fn get_session(cx: Cx<Readers>, path: web::Path<SessionPath>) -> AppResult<HttpResponse> {
+    let session = service::get(&cx, path.id).await?;
+    Ok(cx.reply(StatusCode::OK, &session))
+}
+
+/// Send a heartbeat
+///
+/// Where the player is and whether it plays. The server alone decides what the interval since
+/// the last heartbeat earns: only new content beyond what was credited before, never faster
+/// than wall time (`fast_forward`), nothing after a gap longer than the idle limit (`idle`:
+/// the session pauses), nothing once a face check has gone unanswered past its window
+/// (`identity_failed`: the time since the last good check is voided and the session pauses),
+/// nothing beyond the day's cap (`daily_cap`, Asia/Shanghai). Time of a course whose quiz is
+/// not passed yet is held (`held`). A paused session earns nothing until a face check passes.
+/// An ended session answers 409 `session_ended`; a suspended one 409 `session_suspended`.
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPath),
+    request_body = HeartbeatRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What the heartbeat earned", body = HeartbeatAnswer),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/study-sessions/{id}/heartbeats")]
+pub async fn heartbeat(
+    cx: Cx<Learners>,
+    path: web::Path<SessionPath>,
+    body: ValidJson<HeartbeatRequest>,
+) -> AppResult<HttpResponse> {
+    let answer = service::heartbeat(&cx, path.id, body.0).await?;
+    Ok(cx.reply(StatusCode::OK, &answer))
+}
+
+/// Answer a face check
+///
+/// The body is a capture of the learner's face, `image/jpeg` or `image/png` (checked by its
+/// content; 422 otherwise), encrypted at rest. With the `manual` verifier the capture is kept
+/// for a person to compare with the portrait (`pending_review`) and study goes on; a paused
+/// session resumes.
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPath),
+    request_body(description = "The capture: its bytes, as they are", content(
+        (crate::http::upload::BinaryFile = "image/jpeg"),
+        (crate::http::upload::BinaryFile = "image/png"))),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The check as recorded", body = FaceCheck),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = FileRejected),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/study-sessions/{id}/face-checks")]
+pub async fn face_check(
+    cx: Cx<Learners>,
+    path: web::Path<SessionPath>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> AppResult<HttpResponse> {
+    let limit = cx.svc.settings.blobs.max_image_mib * 1024 * 1024;
+    let upload = Upload::accept(&req, body, ImageType::MEDIA_TYPES, limit)?;
+    let check = service::face_check(&cx, path.id, upload).await?;
+    Ok(cx.reply(StatusCode::CREATED, &check))
+}
+
+/// End a study session
+///
+/// The learner ends its session; what it earned stays. An ended session answers 409.
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Ended", body = StudySession),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+    )
+)]
+#[post("/study-sessions/{id}/end")]
+pub async fn end_session(
+    cx: Cx<Learners>,
+    path: web::Path<SessionPath>,
+) -> AppResult<HttpResponse> {
+    let session = service::end(&cx, path.id).await?;
+    Ok(cx.reply(StatusCode::OK, &session))
+}

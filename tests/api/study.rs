@@ -1,0 +1,430 @@
+//! Study sessions on the server's clock (advanced by the test): heartbeats earn only what the
+//! rules allow, one device at a time, a missed face check voids, the daily cap turns at
+//! Shanghai midnight; every second is in the ledger with its reason.
+use std::time::Duration;
+
+use reqwest::Method;
+use safetrain::enrolments::entity::ledger;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::courses::{Filer, approve_and_publish, course_body, filer, move_to, upload};
+use crate::helpers::{TestApp, assert_problem, each_backend_with};
+use crate::learners::{create_learner, id_number, learner_body, sign_in};
+
+const LONG: &[u8] = include_bytes!("fixtures/lecture-20min.mp4");
+const PNG: &[u8] = include_bytes!("fixtures/teacher.png");
+
+/// Settings for study tests: a 20-minute test video (black, silent: its bitrate is tiny) and
+/// programmes of 0.4 学时.
+fn study_settings(s: &mut safetrain::config::Settings) {
+    s.courses.video.min_bitrate_kbps = 1;
+    crate::enrolments::small_programmes(s, "0.4");
+}
+
+pub struct Studying {
+    pub f: Filer,
+    pub learner: String,
+    pub enrolment: String,
+    pub courseware: String,
+}
+
+/// A learner (signed in, consent given) enrolled in a published course of one 20-minute video.
+pub async fn studying(app: &TestApp) -> Studying {
+    let f = filer(app, "440100", 1).await;
+    let mut body = course_body(&f, "低压电工作业（长）");
+    body["hours"] = json!("0.4");
+    let res = app.post("/api/v1/courses", Some(&f.admin), &body).await;
+    assert_eq!(res.status(), 201);
+    let course = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/courses/{course}/courseware"),
+            Some(&f.admin),
+            &json!({"title": "第一讲", "kind": "video", "position": 1.0}),
+        )
+        .await;
+    let courseware = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = upload(app, &f.admin, &courseware, "video/mp4", LONG.to_vec()).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        move_to(app, &f.admin, &course, "submitted").await.status(),
+        200
+    );
+    approve_and_publish(app, &f, &course).await;
+    let learner = create_learner(
+        app,
+        &f.admin,
+        &learner_body(&f.institution, &id_number(1), "13900000001"),
+    )
+    .await;
+    let learner_id = learner["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            "/api/v1/enrolments",
+            Some(&f.admin),
+            &json!({"learner_id": learner_id, "programme_code": "special_operation-0102-initial", "course_ids": [course]}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let enrolment = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let session = sign_in(app, "13900000001", "Anquan2026").await;
+    let token = session["access_token"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/learners/{learner_id}/consents"),
+            Some(&token),
+            &json!({"purpose": "face_processing", "text_version": "2026-11", "decision": "granted"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    Studying {
+        f,
+        learner: token,
+        enrolment,
+        courseware,
+    }
+}
+
+pub async fn open(app: &TestApp, s: &Studying) -> Value {
+    let res = app
+        .post(
+            "/api/v1/study-sessions",
+            Some(&s.learner),
+            &json!({"enrolment_id": s.enrolment, "courseware_id": s.courseware}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    res.json().await.unwrap()
+}
+
+pub async fn face_check(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    app.request(
+        Method::POST,
+        &format!("/api/v1/study-sessions/{session}/face-checks"),
+        Some(token),
+    )
+    .header("Content-Type", "image/png")
+    .body(bytes.to_vec())
+    .send()
+    .await
+    .unwrap()
+}
+
+pub async fn beat(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    position: u32,
+    playing: bool,
+) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/study-sessions/{session}/heartbeats"),
+        Some(token),
+        &json!({"position_seconds": position, "playing": playing}),
+    )
+    .await
+}
+
+/// Advances the clock by `secs` and sends a playing heartbeat at `position`; answers the JSON.
+pub async fn after(app: &TestApp, token: &str, session: &str, secs: u64, position: u32) -> Value {
+    app.clock.advance(Duration::from_secs(secs));
+    let res = beat(app, token, session, position, true).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    res.json().await.unwrap()
+}
+
+fn refused(answer: &Value) -> (i64, Option<&str>) {
+    (
+        answer["credited_seconds"].as_i64().unwrap(),
+        answer["refused"]["reason"].as_str(),
+    )
+}
+
+async fn entries(app: &TestApp, enrolment: &str) -> Vec<ledger::Model> {
+    ledger::Entity::find()
+        .filter(ledger::Column::EnrolmentId.eq(enrolment.parse::<uuid::Uuid>().unwrap()))
+        .order_by_asc(ledger::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn credited(app: &TestApp, s: &Studying) -> i64 {
+    app.get_json(
+        &format!("/api/v1/enrolments/{}", s.enrolment),
+        Some(&s.learner),
+    )
+    .await["credited_seconds"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn heartbeats_earn_only_new_content_at_wall_time_and_idling_pauses() {
+    each_backend_with(study_settings, |app| async move {
+        let s = studying(&app).await;
+        let session = open(&app, &s).await;
+        let id = session["id"].as_str().unwrap().to_owned();
+        assert!(
+            session["face_check_due_by"].is_string(),
+            "a face check at the start"
+        );
+        assert_eq!(session["heartbeat_secs"], 30);
+        let res = face_check(&app, &s.learner, &id, PNG).await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let check: Value = res.json().await.unwrap();
+        assert_eq!(check["result"], "pending_review");
+        assert!(check["session"]["face_check_due_by"].is_null());
+
+        let t = &s.learner;
+        assert_eq!(refused(&after(&app, t, &id, 30, 30).await), (30, None));
+        // Fast-forward: the position ran ahead of wall time; nothing earns, the position stays.
+        let ff = after(&app, t, &id, 30, 200).await;
+        assert_eq!(refused(&ff), (0, Some("fast_forward")));
+        assert_eq!(ff["session"]["position_seconds"], 30);
+        assert_eq!(refused(&after(&app, t, &id, 30, 60).await), (30, None));
+        // Seeking back is free and earns nothing until the frontier is passed again.
+        assert_eq!(
+            refused(&after(&app, t, &id, 30, 40).await),
+            (0, Some("repeat"))
+        );
+        assert_eq!(
+            refused(&after(&app, t, &id, 30, 70).await),
+            (10, Some("repeat"))
+        );
+        // A paused player earns nothing and nothing is refused.
+        app.clock.advance(Duration::from_secs(30));
+        let res = beat(&app, t, &id, 70, false).await;
+        assert_eq!(refused(&res.json::<Value>().await.unwrap()), (0, None));
+        // An idle gap: nothing earns, the session pauses until a face check passes.
+        let idle = after(&app, t, &id, 301, 100).await;
+        assert_eq!(refused(&idle), (0, Some("idle")));
+        assert_eq!(idle["session"]["status"], "paused");
+        assert_eq!(refused(&after(&app, t, &id, 30, 130).await), (0, None));
+        let resumed: Value = face_check(&app, t, &id, PNG).await.json().await.unwrap();
+        assert_eq!(resumed["session"]["status"], "open");
+        assert_eq!(
+            refused(&after(&app, t, &id, 30, 100).await),
+            (30, None),
+            "from the frontier (70) on"
+        );
+
+        assert_eq!(credited(&app, &s).await, 100);
+        let kept = entries(&app, &s.enrolment).await;
+        let sum = |kind: &str| {
+            kept.iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| i64::from(e.seconds))
+                .sum::<i64>()
+        };
+        assert_eq!(sum("credit"), 100);
+        let reasons: Vec<&str> = kept
+            .iter()
+            .filter(|e| e.kind == "refused")
+            .filter_map(|e| e.reason.as_deref())
+            .collect();
+        assert_eq!(reasons, ["fast_forward", "repeat", "repeat", "idle"]);
+        let positions: Vec<(Option<i32>, Option<i32>)> = kept
+            .iter()
+            .filter(|e| e.kind == "credit")
+            .map(|e| (e.from_position, e.to_position))
+            .collect();
+        assert_eq!(
+            positions,
+            [
+                (Some(0), Some(30)),
+                (Some(30), Some(60)),
+                (Some(60), Some(70)),
+                (Some(70), Some(100))
+            ]
+        );
+
+        // Ended: a heartbeat is refused and changes nothing.
+        let res = app
+            .post(
+                &format!("/api/v1/study-sessions/{id}/end"),
+                Some(t),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        app.clock.advance(Duration::from_secs(30));
+        assert_problem(beat(&app, t, &id, 130, true).await, 409, "session_ended").await;
+        assert_eq!(credited(&app, &s).await, 100);
+        // The record, for the institution; not for another institution.
+        let record = app
+            .get_json(&format!("/api/v1/study-sessions/{id}"), Some(&s.f.admin))
+            .await;
+        assert_eq!(
+            (record["status"].as_str(), record["end_reason"].as_str()),
+            (Some("ended"), Some("ended_by_learner"))
+        );
+        assert_eq!(record["credited_seconds"], 100);
+        let other = filer(&app, "440300", 2).await;
+        assert_problem(
+            app.get(&format!("/api/v1/study-sessions/{id}"), Some(&other.admin))
+                .await,
+            404,
+            "not_found",
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_device_ends_the_first_and_a_missed_face_check_voids_since_the_last_good_one() {
+    each_backend_with(
+        |s| {
+            study_settings(s);
+            s.study.face_check_min_secs = 60;
+            s.study.face_check_max_secs = 60;
+        },
+        |app| async move {
+            let s = studying(&app).await;
+            let t = s.learner.clone();
+            let first = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            face_check(&app, &t, &first, PNG).await;
+            assert_eq!(refused(&after(&app, &t, &first, 30, 30).await), (30, None));
+            // Another device opens a session: the first ends.
+            let second = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            assert_problem(beat(&app, &t, &first, 60, true).await, 409, "session_ended").await;
+            let record = app
+                .get_json(&format!("/api/v1/study-sessions/{first}"), Some(&t))
+                .await;
+            assert_eq!(record["end_reason"], "replaced");
+            // A capture that is not an image is refused, and the check stays due.
+            assert_problem(
+                face_check(&app, &t, &second, b"not an image").await,
+                422,
+                "file_rejected",
+            )
+            .await;
+            face_check(&app, &t, &second, PNG).await;
+            assert_eq!(refused(&after(&app, &t, &second, 30, 60).await), (30, None));
+            let due = after(&app, &t, &second, 30, 90).await;
+            assert_eq!(refused(&due), (30, None));
+            assert!(
+                due["session"]["face_check_due_by"].is_string(),
+                "due 60 s after the last good check"
+            );
+            assert_eq!(
+                refused(&after(&app, &t, &second, 30, 120).await),
+                (30, None)
+            );
+            assert_eq!(
+                refused(&after(&app, &t, &second, 30, 150).await),
+                (30, None),
+                "60 s to answer"
+            );
+            // Missed: the time since the last good check is voided and the session pauses.
+            let missed = after(&app, &t, &second, 30, 180).await;
+            assert_eq!(refused(&missed), (0, Some("identity_failed")));
+            assert_eq!(missed["voided_seconds"], 120);
+            assert_eq!(missed["session"]["status"], "paused");
+            assert_eq!(credited(&app, &s).await, 30);
+            let kept = entries(&app, &s.enrolment).await;
+            let voids: Vec<i32> = kept
+                .iter()
+                .filter(|e| e.kind == "void")
+                .map(|e| e.seconds)
+                .collect();
+            assert_eq!(
+                voids,
+                [-120],
+                "a compensating entry; the credits stay in the ledger"
+            );
+            assert_eq!(kept.iter().filter(|e| e.kind == "credit").count(), 5);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_daily_cap_turns_at_shanghai_midnight() {
+    each_backend_with(
+        |s| {
+            study_settings(s);
+            s.study.daily_cap_minutes = 1;
+        },
+        |app| async move {
+            let s = studying(&app).await;
+            // To 23:58:00 in Shanghai (15:58 UTC) of the next day the clock reaches.
+            let now = app.clock.now();
+            let mut target = now.date_naive().and_hms_opt(15, 58, 0).unwrap().and_utc();
+            if target <= now {
+                target += chrono::Duration::days(1);
+            }
+            app.clock.advance((target - now).to_std().unwrap());
+            let t = s.learner.clone();
+            let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            face_check(&app, &t, &id, PNG).await;
+            assert_eq!(refused(&after(&app, &t, &id, 30, 30).await), (30, None));
+            assert_eq!(
+                refused(&after(&app, &t, &id, 30, 60).await),
+                (30, None),
+                "23:59:00: the cap is reached"
+            );
+            assert_eq!(
+                refused(&after(&app, &t, &id, 30, 90).await),
+                (0, Some("daily_cap"))
+            );
+            // 00:00:00 in Shanghai: a new day, a new cap.
+            assert_eq!(refused(&after(&app, &t, &id, 30, 90).await), (30, None));
+            let kept = entries(&app, &s.enrolment).await;
+            let days: Vec<String> = kept
+                .iter()
+                .filter(|e| e.kind == "credit")
+                .map(|e| e.day.to_string())
+                .collect();
+            assert_eq!(days.len(), 3);
+            assert_eq!(days[0], days[1]);
+            assert_ne!(
+                days[1], days[2],
+                "the last credit is on the next Shanghai day"
+            );
+            assert_eq!(credited(&app, &s).await, 90);
+        },
+    )
+    .await;
+}
