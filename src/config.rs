@@ -57,6 +57,44 @@ pub struct StudySettings {
     pub face_check_answer_secs: u32,
     /// Missed or failed checks in one session that suspend it for review.
     pub max_failed_checks: u32,
+    pub verifier: VerifierSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifierKind {
+    /// Every capture is kept for a person to compare with the portrait.
+    #[default]
+    Manual,
+    /// An external face-comparison service (see `study::verifier`).
+    Http,
+}
+
+/// The face verifier.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerifierSettings {
+    pub kind: VerifierKind,
+    /// The comparison service's URL (http verifier).
+    pub url: Option<String>,
+    /// How long one request may take.
+    pub timeout_ms: u64,
+    /// How many more times a failed or timed-out request is tried.
+    pub retries: u32,
+    /// The least score (0–1) that passes.
+    pub threshold: f64,
+}
+
+impl Default for VerifierSettings {
+    fn default() -> Self {
+        Self {
+            kind: VerifierKind::Manual,
+            url: None,
+            timeout_ms: 3000,
+            retries: 2,
+            threshold: 0.8,
+        }
+    }
 }
 
 impl Default for StudySettings {
@@ -71,6 +109,7 @@ impl Default for StudySettings {
             face_check_max_secs: 900,
             face_check_answer_secs: 60,
             max_failed_checks: 3,
+            verifier: VerifierSettings::default(),
         }
     }
 }
@@ -660,6 +699,13 @@ impl Settings {
                 "must be at least study.face_check_min_secs and at most 900 (15 minutes)",
             ));
         }
+        if !(0.0..=1.0).contains(&study.verifier.threshold) {
+            return Err(SettingError::new(
+                "study.verifier.threshold",
+                "must be 0 to 1",
+            ));
+        }
+        positive("study.verifier.timeout_ms", study.verifier.timeout_ms)?;
         let local = &self.auth.local;
         positive("auth.local.access_ttl_secs", local.access_ttl_secs)?;
         positive(

@@ -144,6 +144,7 @@ struct Shared {
     services: web::Data<Services>,
     cities: web::Data<cities::Catalog>,
     programmes: web::Data<enrolments::programmes::Programmes>,
+    verifier: web::Data<study::verifier::Verifier>,
     metrics: Arc<Metrics>,
     auth: Arc<Authenticator>,
     limits: Arc<RateLimits>,
@@ -185,6 +186,8 @@ impl Application {
             &reference::Catalogue::shipped(),
         )
         .map_err(StartError::Setup)?;
+        let verifier = study::verifier::Verifier::from_settings(&settings.study.verifier)
+            .map_err(StartError::Setup)?;
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
@@ -239,6 +242,7 @@ impl Application {
             }),
             cities: web::Data::new(cities),
             programmes: web::Data::new(programmes),
+            verifier: web::Data::new(verifier),
             metrics: metrics.clone(),
             auth,
             limits,
@@ -388,6 +392,7 @@ fn serve(
             .app_data(shared.services.clone())
             .app_data(shared.cities.clone())
             .app_data(shared.programmes.clone())
+            .app_data(shared.verifier.clone())
             .app_data(web::Data::from(shared.metrics.clone()))
             .app_data(web::Data::from(shared.auth.clone()))
             .data_factory(move || {

@@ -119,6 +119,29 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // An institution reviewer's decision on a suspended session: kept, never changed.
+        manager
+            .create_table(
+                Table::create()
+                    .table(SessionReviews::Table)
+                    .if_not_exists()
+                    .col(uuid(SessionReviews::Id).primary_key())
+                    .col(uuid(SessionReviews::SessionId))
+                    // resume | end
+                    .col(string_len(SessionReviews::Decision, 16))
+                    .col(text(SessionReviews::Reason))
+                    .col(string_len(SessionReviews::ActorSubject, 255))
+                    .col(string_len(SessionReviews::ActorRole, 32))
+                    .col(timestamp_with_time_zone(SessionReviews::DecidedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_session_reviews_session")
+                            .from(SessionReviews::Table, SessionReviews::SessionId)
+                            .to(StudySessions::Table, StudySessions::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -132,6 +155,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(SessionReviews::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(FaceChecks::Table).to_owned())
             .await?;
@@ -197,4 +223,16 @@ pub enum FaceChecks {
     MediaType,
     InstitutionId,
     CityCode,
+}
+
+#[derive(DeriveIden)]
+pub enum SessionReviews {
+    Table,
+    Id,
+    SessionId,
+    Decision,
+    Reason,
+    ActorSubject,
+    ActorRole,
+    DecidedAt,
 }

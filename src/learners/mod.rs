@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::list_learners)
         .service(routes::get_learner)
         .service(routes::update_learner)
+        .service(routes::put_portrait)
         .service(routes::create_consent)
         .service(routes::get_me)
         .service(routes::change_password)

@@ -1,6 +1,6 @@
 //! Learner and sign-in endpoints.
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 
 use super::dto::*;
 use super::service::{self, Editors, Readers, Selves};
@@ -174,6 +174,46 @@ pub async fn update_learner(
     body: ValidJson<LearnerUpdate>,
 ) -> AppResult<HttpResponse> {
     let learner = service::update(&cx, path.id, &if_match, body.0).await?;
+    Ok(cx.ok_versioned(&learner))
+}
+
+/// Upload a learner's portrait
+///
+/// The reference photo face checks are compared with: `image/jpeg` or `image/png`, up to
+/// `blobs.max_image_mib` MiB, checked by its content (422 otherwise, nothing kept), encrypted
+/// at rest. Replaces any earlier portrait. The institution's own admins only.
+#[utoipa::path(
+    tag = super::TAG,
+    params(LearnerPath),
+    request_body(description = "The photo: its bytes, as they are", content(
+        (crate::http::upload::BinaryFile = "image/jpeg"),
+        (crate::http::upload::BinaryFile = "image/png"))),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The learner with its portrait's facts", body = Learner,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = FileRejected),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[put("/learners/{id}/portrait")]
+pub async fn put_portrait(
+    cx: Cx<Editors>,
+    path: web::Path<LearnerPath>,
+    req: actix_web::HttpRequest,
+    body: web::Payload,
+) -> AppResult<HttpResponse> {
+    let limit = cx.svc.settings.blobs.max_image_mib * 1024 * 1024;
+    let upload = crate::http::upload::Upload::accept(
+        &req,
+        body,
+        crate::media::image::ImageType::MEDIA_TYPES,
+        limit,
+    )?;
+    let learner = service::put_portrait(&cx, path.id, upload).await?;
     Ok(cx.ok_versioned(&learner))
 }
 

@@ -494,3 +494,106 @@ pub async fn consent(cx: &Cx<Selves>, id: Uuid, body: ConsentCreate) -> AppResul
     tx.commit(201, &answer).await?;
     Ok(answer)
 }
+
+/// Replaces the learner's reference photo: checked by its content, encrypted, kept in the blob
+/// store (face images are personal data at rest too); the photo it replaces is deleted.
+#[tracing::instrument(skip_all, fields(learner = %id))]
+pub async fn put_portrait(
+    cx: &Cx<Editors>,
+    id: Uuid,
+    upload: crate::http::upload::Upload,
+) -> AppResult<Versioned<Learner>> {
+    use crate::media::image::{self, ImageType};
+    let current = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    institutions::service::acting_for(
+        cx.db.get_ref(),
+        &cx.actor,
+        current.institution_id,
+        "learners",
+    )
+    .await?;
+    let declared = ImageType::from_media_type(&upload.media_type)
+        .ok_or_else(|| AppError::bug("an upload of a type the route does not take"))?;
+    let bytes = upload.read_all().await?;
+    let tail = &bytes[bytes.len().saturating_sub(64)..];
+    let facts = image::inspect(declared, &bytes, tail)
+        .map_err(|e| AppError::new(Code::FileRejected, e.0))?;
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    let sealed = cx.svc.cipher.encrypt_bytes(&bytes).map_err(AppError::bug)?;
+    let key = format!("learners/{id}/portrait/{}", Uuid::now_v7());
+    let blobs = &cx.svc.blobs;
+    blobs
+        .put_bytes(&key, sealed.into())
+        .await
+        .map_err(crate::http::upload::store_failed)?;
+    let written = async {
+        let tx = cx.begin().await?;
+        let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+        let now = db::now();
+        let row = learner::ActiveModel {
+            portrait_key: Set(Some(key.clone())),
+            portrait_media_type: Set(Some(facts.kind.media_type().to_owned())),
+            portrait_size: Set(Some(bytes.len() as i64)),
+            portrait_sha256: Set(Some(sha256.clone())),
+            portrait_width: Set(Some(facts.width as i32)),
+            portrait_height: Set(Some(facts.height as i32)),
+            portrait_uploaded_at: Set(Some(now)),
+            version: Set(current.version + 1),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        if !repo::update_if_version(tx.conn(), id, row, current.version).await? {
+            return Err(AppError::new(
+                Code::ConcurrentChange,
+                "the learner changed meanwhile; retry",
+            ));
+        }
+        let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+        let answer = commit(tx, &cx.svc.cipher, updated).await?;
+        Ok::<_, AppError>((answer, current.portrait_key))
+    }
+    .await;
+    match written {
+        Ok((answer, replaced)) => {
+            if let Some(old) = replaced {
+                blobs.discard(&old).await;
+            }
+            Ok(answer)
+        }
+        Err(e) => {
+            blobs.discard(&key).await;
+            Err(e)
+        }
+    }
+}
+
+/// The learner's portrait, decrypted, for the face verifier.
+pub async fn portrait_bytes<C: ConnectionTrait>(
+    db: &C,
+    cipher: &DataCipher,
+    blobs: &crate::blobs::Blobs,
+    learner: Uuid,
+) -> AppResult<Option<Vec<u8>>> {
+    use futures_util::StreamExt;
+    let Some(row) = repo::find_any(db, learner).await? else {
+        return Ok(None);
+    };
+    let Some(key) = row.portrait_key else {
+        return Ok(None);
+    };
+    let mut read = blobs
+        .get(&key, None)
+        .await
+        .map_err(crate::http::upload::store_failed)?;
+    let mut sealed = Vec::with_capacity(read.size as usize);
+    while let Some(chunk) = read.body.next().await {
+        sealed.extend_from_slice(&chunk.map_err(crate::http::upload::store_failed)?);
+    }
+    cipher
+        .decrypt_bytes(&sealed)
+        .map(Some)
+        .map_err(AppError::bug)
+}

@@ -150,6 +150,17 @@ pub enum FaceCheckResult {
     PendingReview,
 }
 
+impl FaceCheckResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaceCheckResult::Passed => "passed",
+            FaceCheckResult::Failed => "failed",
+            FaceCheckResult::Missed => "missed",
+            FaceCheckResult::PendingReview => "pending_review",
+        }
+    }
+}
+
 /// A face check as kept: asked, answered, the capture's fingerprint, the verifier's result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FaceCheck {
@@ -171,6 +182,8 @@ pub struct FaceCheck {
     /// SHA-256 of the capture (the image itself is encrypted in the blob store).
     #[schema(required = true)]
     pub capture_sha256: Option<String>,
+    /// Seconds voided by a failed check (the time since the last good one).
+    pub voided_seconds: i64,
     /// The session after the check.
     pub session: StudySession,
 }
@@ -181,4 +194,22 @@ pub struct SessionPath {
     /// The session's id.
     #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
     pub id: Uuid,
+}
+
+/// An institution reviewer's decision on a suspended session.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionReviewRequest {
+    /// `resume`: the reviewer has verified the learner (the session opens again, its failed
+    /// checks cleared); `end`: the session ends.
+    pub decision: ReviewDecision,
+    /// Why, for the record.
+    pub reason: crate::domain::Reason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Resume,
+    End,
 }

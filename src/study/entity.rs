@@ -86,3 +86,26 @@ pub mod face_check {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod review {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session_reviews")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub session_id: Uuid,
+        /// resume | end
+        pub decision: String,
+        pub reason: String,
+        pub actor_subject: String,
+        pub actor_role: String,
+        pub decided_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,6 +5,7 @@ pub mod entity;
 mod routes;
 pub mod rules;
 pub mod service;
+pub mod verifier;
 
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,5 +23,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::get_session)
         .service(routes::heartbeat)
         .service(routes::face_check)
-        .service(routes::end_session);
+        .service(routes::end_session)
+        .service(routes::review_session);
 }

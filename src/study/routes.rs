@@ -3,7 +3,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::dto::*;
-use super::service::{self, Learners, Readers};
+use super::service::{self, Learners, Readers, Reviewers};
 use crate::context::Cx;
 use crate::error::AppResult;
 use crate::http::extract::ValidJson;
@@ -153,5 +153,34 @@ pub async fn end_session(
     path: web::Path<SessionPath>,
 ) -> AppResult<HttpResponse> {
     let session = service::end(&cx, path.id).await?;
+    Ok(cx.reply(StatusCode::OK, &session))
+}
+
+/// Decide on a suspended session
+///
+/// After repeated failed face checks a session is suspended; the learner's institution
+/// reviews it (face recognition is never the only way through): `resume` opens it again with
+/// its failed checks cleared, `end` ends it. The decision is kept with who made it and why.
+/// A session that is not suspended answers 409.
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPath),
+    request_body = SessionReviewRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decided", body = StudySession),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/study-sessions/{id}/review")]
+pub async fn review_session(
+    cx: Cx<Reviewers>,
+    path: web::Path<SessionPath>,
+    body: ValidJson<SessionReviewRequest>,
+) -> AppResult<HttpResponse> {
+    let session = service::review(&cx, path.id, body.0).await?;
     Ok(cx.reply(StatusCode::OK, &session))
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::dto::*;
 use super::entity::{face_check, progress, session};
 use super::rules::{self, Beat, Before, Reason, Rules};
+use super::verifier::{Verdict, Verifier};
 use crate::audit::AuditContext;
 use crate::auth::{Actor, Role};
 use crate::changes::Operation;
@@ -29,8 +30,6 @@ use crate::media::video::VideoFacts;
 pub const RESOURCE: &str = "study_session";
 pub const LEDGER: &str = "ledger_entry";
 pub const FACE_CHECK: &str = "face_check";
-/// The face verifier: captures are kept for a person to compare with the portrait.
-const VERIFIER: &str = "manual";
 
 crate::policy!(/// The learner studying.
     Learners = &[Role::Learner]);
@@ -501,7 +500,7 @@ pub async fn heartbeat(
             answered_at: Set(now),
             result: Set("missed".into()),
             score_permille: Set(None),
-            verifier: Set(VERIFIER.into()),
+            verifier: Set(cx.data::<Verifier>()?.name().into()),
             capture_key: Set(None),
             capture_sha256: Set(None),
             media_type: Set(None),
@@ -654,6 +653,23 @@ pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResul
         .put_bytes(&key, sealed.into())
         .await
         .map_err(store_failed)?;
+    let verifier = cx.data::<Verifier>()?;
+    let portrait = crate::learners::service::portrait_bytes(
+        cx.db.get_ref(),
+        &cx.svc.cipher,
+        &cx.svc.blobs,
+        current.learner_id,
+    )
+    .await?;
+    let verdict = verifier.compare(portrait.as_deref(), &bytes).await;
+    let (result, score) = match &verdict {
+        Verdict::Passed(p) => (FaceCheckResult::Passed, Some(*p)),
+        Verdict::Failed(p) => (FaceCheckResult::Failed, Some(*p)),
+        Verdict::Review(why) => {
+            tracing::info!(reason = %why, "a face capture goes to manual review");
+            (FaceCheckResult::PendingReview, None)
+        }
+    };
     let written = async {
         let now = cx.svc.clock.now();
         let mut tx = cx.begin().await?;
@@ -664,9 +680,9 @@ pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResul
             learner_id: Set(current.learner_id),
             due_since: Set(current.check_due_since.unwrap_or(now)),
             answered_at: Set(now),
-            result: Set("pending_review".into()),
-            score_permille: Set(None),
-            verifier: Set(VERIFIER.into()),
+            result: Set(result.as_str().into()),
+            score_permille: Set(score),
+            verifier: Set(verifier.name().into()),
             capture_key: Set(Some(key.clone())),
             capture_sha256: Set(Some(sha256.clone())),
             media_type: Set(Some(facts.kind.media_type().to_owned())),
@@ -675,17 +691,29 @@ pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResul
         }
         .insert(tx.conn())
         .await?;
+        let mut voided = 0;
         let mut row = session::ActiveModel {
-            last_good_check_at: Set(Some(now)),
-            check_due_since: Set(None),
-            next_check_at: Set(next_check(settings, now)?),
             version: Set(current.version + 1),
             ..Default::default()
         };
-        if current.status == "paused" {
-            // Resumes: the paused time earns nothing (the next interval starts now).
-            row.status = Set("open".into());
-            row.last_heartbeat_at = Set(now);
+        if result == FaceCheckResult::Failed {
+            // A failed check voids like a missed one, and another check is due at once.
+            voided = void_since_good_check(&mut tx, &current, now).await?;
+            let failed = current.failed_checks + 1;
+            let suspended = failed >= settings.max_failed_checks as i32;
+            row.failed_checks = Set(failed);
+            row.status = Set(if suspended { "suspended" } else { "paused" }.into());
+            row.check_due_since = Set(Some(now));
+            row.credited_seconds = Set(current.credited_seconds - voided as i32);
+        } else {
+            row.last_good_check_at = Set(Some(now));
+            row.check_due_since = Set(None);
+            row.next_check_at = Set(next_check(settings, now)?);
+            if current.status == "paused" {
+                // Resumes: the paused time earns nothing (the next interval starts now).
+                row.status = Set("open".into());
+                row.last_heartbeat_at = Set(now);
+            }
         }
         let saved = save(&mut tx, settings, &current, row).await?;
         let answer = FaceCheck {
@@ -693,10 +721,11 @@ pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResul
             session_id: current.id,
             due_since: check.due_since,
             answered_at: now,
-            result: FaceCheckResult::PendingReview,
-            score_permille: None,
+            result,
+            score_permille: score,
             verifier: check.verifier.clone(),
             capture_sha256: Some(sha256.clone()),
+            voided_seconds: voided,
             session: to_dto(settings, &saved),
         };
         tx.changed(FACE_CHECK, check.id, Operation::Created, 1, &answer)?;
@@ -708,4 +737,65 @@ pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResul
         cx.svc.blobs.discard(&key).await;
     }
     written
+}
+
+crate::policy!(/// Who may decide on a suspended session: the learner's institution.
+    Reviewers = &[Role::InstitutionAdmin]);
+
+/// An institution reviewer clears a suspended session (face recognition is never the only way
+/// through) or ends it; the decision is kept with who made it and why.
+#[tracing::instrument(skip_all, fields(session = %id))]
+pub async fn review(
+    cx: &Cx<Reviewers>,
+    id: Uuid,
+    body: SessionReviewRequest,
+) -> AppResult<StudySession> {
+    let settings = &cx.svc.settings.study;
+    let now = cx.svc.clock.now();
+    let mut tx = cx.begin().await?;
+    let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    if current.status != "suspended" {
+        return Err(AppError::new(
+            Code::IllegalTransition,
+            "only a suspended session is reviewed",
+        ));
+    }
+    super::entity::review::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(id),
+        decision: Set(match body.decision {
+            ReviewDecision::Resume => "resume",
+            ReviewDecision::End => "end",
+        }
+        .into()),
+        reason: Set(body.reason.to_string()),
+        actor_subject: Set(cx.actor.subject.clone()),
+        actor_role: Set(cx.actor.role.as_str().into()),
+        decided_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    let row = match body.decision {
+        ReviewDecision::Resume => session::ActiveModel {
+            status: Set("open".into()),
+            failed_checks: Set(0),
+            last_good_check_at: Set(Some(now)),
+            check_due_since: Set(None),
+            next_check_at: Set(next_check(settings, now)?),
+            last_heartbeat_at: Set(now),
+            version: Set(current.version + 1),
+            ..Default::default()
+        },
+        ReviewDecision::End => session::ActiveModel {
+            status: Set("ended".into()),
+            ended_at: Set(Some(now)),
+            end_reason: Set(Some("ended_by_review".into())),
+            version: Set(current.version + 1),
+            ..Default::default()
+        },
+    };
+    let saved = save(&mut tx, settings, &current, row).await?;
+    let answer = to_dto(settings, &saved);
+    tx.commit(200, &answer).await?;
+    Ok(answer)
 }

@@ -25,6 +25,7 @@ fn study_settings(s: &mut safetrain::config::Settings) {
 pub struct Studying {
     pub f: Filer,
     pub learner: String,
+    pub learner_id: String,
     pub enrolment: String,
     pub courseware: String,
 }
@@ -100,6 +101,7 @@ pub async fn studying(app: &TestApp) -> Studying {
     Studying {
         f,
         learner: token,
+        learner_id,
         enrolment,
         courseware,
     }
@@ -427,4 +429,224 @@ async fn the_daily_cap_turns_at_shanghai_midnight() {
         },
     )
     .await;
+}
+
+/// A face-comparison service the test runs: answers by its mode, and counts the requests.
+struct FaceService {
+    url: String,
+    mode: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+const SCORE_HIGH: u8 = 0;
+const SCORE_LOW: u8 = 1;
+const ERROR: u8 = 2;
+const SLOW: u8 = 3;
+
+impl FaceService {
+    async fn start() -> Self {
+        use actix_web::{App, HttpResponse, HttpServer, web};
+        use std::sync::atomic::Ordering;
+        let mode = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(SCORE_HIGH));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (m, r) = (mode.clone(), requests.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = HttpServer::new(move || {
+            let (m, r) = (m.clone(), r.clone());
+            App::new()
+                .app_data(web::JsonConfig::default().limit(8 << 20))
+                .route(
+                    "/compare",
+                    web::post().to(move |body: web::Json<Value>| {
+                        let (m, r) = (m.clone(), r.clone());
+                        async move {
+                            r.lock().unwrap().push(body.into_inner());
+                            match m.load(Ordering::SeqCst) {
+                                SCORE_HIGH => HttpResponse::Ok().json(json!({"score": 0.95})),
+                                SCORE_LOW => HttpResponse::Ok().json(json!({"score": 0.3})),
+                                ERROR => HttpResponse::InternalServerError().finish(),
+                                _ => {
+                                    tokio::time::sleep(Duration::from_secs(2)).await;
+                                    HttpResponse::Ok().json(json!({"score": 0.95}))
+                                }
+                            }
+                        }
+                    }),
+                )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            url: format!("http://127.0.0.1:{port}/compare"),
+            mode,
+            requests,
+            handle,
+        }
+    }
+
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+#[tokio::test]
+async fn face_checks_go_to_an_http_verifier_that_may_pass_fail_fail_itself_or_time_out() {
+    let service = FaceService::start().await;
+    let url = service.url.clone();
+    each_backend_with(
+        move |s| {
+            study_settings(s);
+            s.study.verifier.kind = safetrain::config::VerifierKind::Http;
+            s.study.verifier.url = Some(url.clone());
+            s.study.verifier.timeout_ms = 300;
+            s.study.verifier.retries = 2;
+        },
+        |app| {
+            let service = &service;
+            async move {
+                let s = studying(&app).await;
+                let t = s.learner.clone();
+                // The portrait: checked, encrypted at rest.
+                let res = app
+                    .request(
+                        Method::PUT,
+                        &format!("/api/v1/learners/{}/portrait", s.learner_id),
+                        Some(&s.f.admin),
+                    )
+                    .header("Content-Type", "image/png")
+                    .body(PNG.to_vec())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    res.status(),
+                    200,
+                    "{}",
+                    res.text().await.unwrap_or_default()
+                );
+                let learner: Value = res.json().await.unwrap();
+                assert_eq!(learner["portrait"]["media_type"], "image/png");
+                let dir = app
+                    .settings
+                    .data_path("blobs")
+                    .join(format!("learners/{}/portrait", s.learner_id));
+                let stored = std::fs::read(
+                    std::fs::read_dir(dir)
+                        .unwrap()
+                        .next()
+                        .unwrap()
+                        .unwrap()
+                        .path(),
+                )
+                .unwrap();
+                assert!(
+                    !stored.windows(8).any(|w| w == &PNG[..8]),
+                    "the portrait is encrypted at rest"
+                );
+
+                service.set(SCORE_HIGH);
+                let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+                let before = service.count();
+                let check: Value = face_check(&app, &t, &id, PNG).await.json().await.unwrap();
+                assert_eq!(
+                    (check["result"].as_str(), check["score_permille"].as_i64()),
+                    (Some("passed"), Some(950))
+                );
+                assert_eq!(check["verifier"], "http");
+                let sent = service.requests.lock().unwrap()[before].clone();
+                use base64::Engine;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);
+                assert_eq!(
+                    (sent["reference"].as_str(), sent["capture"].as_str()),
+                    (Some(b64.as_str()), Some(b64.as_str()))
+                );
+                assert_eq!(refused(&after(&app, &t, &id, 30, 30).await), (30, None));
+
+                // A low score fails: the time since the last good check is voided, the session pauses.
+                service.set(SCORE_LOW);
+                let failed: Value = face_check(&app, &t, &id, PNG).await.json().await.unwrap();
+                assert_eq!(
+                    (failed["result"].as_str(), failed["voided_seconds"].as_i64()),
+                    (Some("failed"), Some(30))
+                );
+                assert_eq!(failed["session"]["status"], "paused");
+                assert_eq!(credited(&app, &s).await, 0);
+
+                // The service failing or too slow is not the learner's failure: manual review.
+                for mode in [ERROR, SLOW] {
+                    service.set(mode);
+                    let n = service.count();
+                    let check: Value = face_check(&app, &t, &id, PNG).await.json().await.unwrap();
+                    assert_eq!(check["result"], "pending_review", "mode {mode}");
+                    assert_eq!(check["session"]["status"], "open");
+                    assert_eq!(
+                        service.count() - n,
+                        3,
+                        "tried once and retried twice (mode {mode})"
+                    );
+                }
+
+                // Repeated failures suspend the session for review.
+                service.set(SCORE_LOW);
+                face_check(&app, &t, &id, PNG).await;
+                let third: Value = face_check(&app, &t, &id, PNG).await.json().await.unwrap();
+                assert_eq!(third["session"]["status"], "suspended");
+                app.clock.advance(Duration::from_secs(30));
+                assert_problem(
+                    beat(&app, &t, &id, 60, true).await,
+                    409,
+                    "session_suspended",
+                )
+                .await;
+                assert_problem(
+                    face_check(&app, &t, &id, PNG).await,
+                    409,
+                    "session_suspended",
+                )
+                .await;
+                // The institution reviews it: only its own admins, with a reason kept.
+                let review = json!({"decision": "resume", "reason": "人工核验为本人"});
+                let path = format!("/api/v1/study-sessions/{id}/review");
+                let other = filer(&app, "440300", 2).await;
+                assert_problem(
+                    app.post(&path, Some(&other.admin), &review).await,
+                    404,
+                    "not_found",
+                )
+                .await;
+                assert_problem(
+                    app.post(&path, Some(&t), &review).await,
+                    403,
+                    "role_not_allowed",
+                )
+                .await;
+                let res = app.post(&path, Some(&s.f.admin), &review).await;
+                assert_eq!(res.status(), 200);
+                assert_eq!(res.json::<Value>().await.unwrap()["status"], "open");
+                assert_problem(
+                    app.post(&path, Some(&s.f.admin), &review).await,
+                    409,
+                    "illegal_transition",
+                )
+                .await;
+                assert_eq!(
+                    refused(&after(&app, &t, &id, 30, 60).await),
+                    (30, None),
+                    "study goes on from the frontier"
+                );
+            }
+        },
+    )
+    .await;
+    service.handle.stop(false).await;
 }

@@ -169,7 +169,7 @@ FILES = {
     "application/pdf": b"%PDF-1.7\n1 0 obj\nendobj\n%%EOF\n",
     "application/json": b'{"questions": []}',
 }
-UPLOADS = ("put_teacher_photo", "upload_courseware_file")
+UPLOADS = ("put_teacher_photo", "upload_courseware_file", "put_portrait", "face_check")
 
 
 @schemathesis.hook
