@@ -2,6 +2,7 @@
 //! published course versions to study, and its progress from the hours ledger.
 pub mod dto;
 pub mod entity;
+pub mod ledger;
 pub mod programmes;
 mod routes;
 pub mod service;
@@ -21,5 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(routes::list_programmes)
         .service(routes::create_enrolment)
         .service(routes::list_enrolments)
-        .service(routes::get_enrolment);
+        .service(routes::get_enrolment)
+        .service(routes::get_ledger)
+        .service(routes::correct_ledger);
 }

@@ -114,3 +114,57 @@ pub async fn get_enrolment(
     let enrolment = service::get(&cx, path.id).await?;
     Ok(cx.ok_versioned(&enrolment))
 }
+
+/// Get an enrolment's ledger
+///
+/// The append-only hours ledger of the enrolment: totals (credited, held until a quiz is
+/// passed, refused), per courseware and per day (Asia/Shanghai), and a page of the entries,
+/// each with its kind, reason code, session and content interval. `Link` names the next page.
+#[utoipa::path(
+    tag = super::TAG,
+    params(EnrolmentPath, super::ledger::LedgerQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ledger", body = super::ledger::Ledger,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when more entries exist"))),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/enrolments/{id}/ledger")]
+pub async fn get_ledger(
+    cx: Cx<Readers>,
+    path: web::Path<EnrolmentPath>,
+    query: ValidQuery<super::ledger::LedgerQuery>,
+) -> AppResult<HttpResponse> {
+    let ledger = super::ledger::read(&cx, path.id, &query.0).await?;
+    let next = ledger.next_cursor.clone();
+    Ok(cx.listing(&ledger, next.as_deref()))
+}
+
+/// Correct an enrolment's ledger
+///
+/// A regulator records a compensating entry (an appeal upheld, a void found wrong): seconds
+/// added or taken away from a courseware of the enrolment, with the reason and the approval it
+/// rests on, and who recorded it. Nothing is ever changed in place.
+#[utoipa::path(
+    tag = super::TAG,
+    params(EnrolmentPath),
+    request_body = super::ledger::CorrectionCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded", body = super::ledger::LedgerEntry),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/enrolments/{id}/corrections")]
+pub async fn correct_ledger(
+    cx: Cx<super::ledger::Correctors>,
+    path: web::Path<EnrolmentPath>,
+    body: ValidJson<super::ledger::CorrectionCreate>,
+) -> AppResult<HttpResponse> {
+    let entry = super::ledger::correct(&cx, path.id, body.0).await?;
+    Ok(cx.reply(StatusCode::CREATED, &entry))
+}

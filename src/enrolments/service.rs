@@ -62,7 +62,8 @@ fn scoped(actor: &Actor) -> Option<Condition> {
     )
 }
 
-async fn find<C: ConnectionTrait>(
+/// The enrolment `actor` may read, or 404 (the audit record names it either way).
+pub async fn find_in<C: ConnectionTrait>(
     db: &C,
     audit: &AuditContext,
     actor: &Actor,
@@ -432,7 +433,7 @@ pub async fn create(
 }
 
 async fn load<P: Policy<Caller = Actor>>(cx: &Cx<P>, id: Uuid) -> AppResult<Versioned<Enrolment>> {
-    let row = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    let row = find_in(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
     to_dto(
         cx.db.get_ref(),
         &*cx.data::<Programmes>()?,
@@ -440,6 +441,11 @@ async fn load<P: Policy<Caller = Actor>>(cx: &Cx<P>, id: Uuid) -> AppResult<Vers
         row,
     )
     .await
+}
+
+/// The enrolment the caller may read, or 404.
+pub async fn find_for(cx: &Cx<Readers>, id: Uuid) -> AppResult<enrolment::Model> {
+    find_in(cx.db.get_ref(), &cx.audit, &cx.actor, id).await
 }
 
 #[tracing::instrument(skip_all, fields(enrolment = %id))]

@@ -281,6 +281,27 @@ async fn heartbeats_earn_only_new_content_at_wall_time_and_idling_pauses() {
             ]
         );
 
+        // The ledger: totals, per courseware and day, the entries in order.
+        let ledger = app.get_json(&format!("/api/v1/enrolments/{}/ledger?limit=3", s.enrolment), Some(t)).await;
+        assert_eq!(ledger["totals"]["credited_seconds"], 100);
+        assert_eq!(ledger["totals"]["refused_seconds"], 30 + 30 + 20 + 301);
+        assert_eq!(ledger["by_courseware"][0]["courseware_id"], s.courseware.as_str());
+        assert_eq!(ledger["by_day"].as_array().unwrap().iter().map(|d| d["credited_seconds"].as_i64().unwrap()).sum::<i64>(), 100);
+        assert_eq!(ledger["entries"].as_array().unwrap().len(), 3);
+        assert!(ledger["next_cursor"].is_string());
+        // A regulator's correction is a new entry; the learner cannot make one.
+        let course = app.get_json(&format!("/api/v1/enrolments/{}", s.enrolment), Some(t)).await["courses"][0]["course_id"].clone();
+        let correction = json!({"course_id": course, "courseware_id": s.courseware, "seconds": 50, "reason": "申诉成立", "approval": "SS-2026-001"});
+        let path = format!("/api/v1/enrolments/{}/corrections", s.enrolment);
+        assert_problem(app.post(&path, Some(t), &correction).await, 403, "role_not_allowed").await;
+        assert_problem(app.post(&path, Some(&app.token("city_admin", Some("440300"), None)), &correction).await, 404, "not_found").await;
+        let res = app.post(&path, Some(&app.token("city_admin", Some("440100"), None)), &correction).await;
+        assert_eq!(res.status(), 201);
+        let entry: Value = res.json().await.unwrap();
+        assert_eq!((entry["kind"].as_str(), entry["note"].as_str(), entry["actor_subject"].as_str()), (Some("correction"), Some("SS-2026-001"), Some("city_admin-440100")));
+        assert_eq!(credited(&app, &s).await, 150);
+        assert_eq!(entries(&app, &s.enrolment).await.iter().filter(|e| e.kind == "credit").count(), 4, "the credits are untouched");
+
         // Ended: a heartbeat is refused and changes nothing.
         let res = app
             .post(
@@ -292,7 +313,7 @@ async fn heartbeats_earn_only_new_content_at_wall_time_and_idling_pauses() {
         assert_eq!(res.status(), 200);
         app.clock.advance(Duration::from_secs(30));
         assert_problem(beat(&app, t, &id, 130, true).await, 409, "session_ended").await;
-        assert_eq!(credited(&app, &s).await, 100);
+        assert_eq!(credited(&app, &s).await, 150);
         // The record, for the institution; not for another institution.
         let record = app
             .get_json(&format!("/api/v1/study-sessions/{id}"), Some(&s.f.admin))
@@ -301,7 +322,7 @@ async fn heartbeats_earn_only_new_content_at_wall_time_and_idling_pauses() {
             (record["status"].as_str(), record["end_reason"].as_str()),
             (Some("ended"), Some("ended_by_learner"))
         );
-        assert_eq!(record["credited_seconds"], 100);
+        assert_eq!(record["credited_seconds"], 100, "the session's own credit");
         let other = filer(&app, "440300", 2).await;
         assert_problem(
             app.get(&format!("/api/v1/study-sessions/{id}"), Some(&other.admin))
