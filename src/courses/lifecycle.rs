@@ -132,21 +132,13 @@ async fn check_submission(
             video_ms += facts.duration_ms;
         }
     }
-    let hours_ms = u64::from(v.hours_tenths as u32) * u64::from(settings.minutes_per_hour) * 6_000;
-    let tolerance_ms = u64::from(settings.hours_tolerance_minutes) * 60_000;
-    if hours_ms.abs_diff(video_ms) > tolerance_ms {
-        let hours = Hours::from_tenths(v.hours_tenths as u32);
-        return Err(AppError::new(
-            Code::HoursMismatch,
-            format!(
-                "{hours} 学时 is {:.1} minutes, the videos last {:.1} minutes: {:.1} minutes apart, more than the {} allowed",
-                hours_ms as f64 / 60_000.0,
-                video_ms as f64 / 60_000.0,
-                hours_ms.abs_diff(video_ms) as f64 / 60_000.0,
-                settings.hours_tolerance_minutes
-            ),
-        ));
-    }
+    hours_agree(
+        v.hours_tenths as u32,
+        settings.minutes_per_hour,
+        settings.hours_tolerance_minutes,
+        video_ms,
+    )
+    .map_err(|detail| AppError::new(Code::HoursMismatch, detail))?;
     let mut texts = vec![
         ("title".to_owned(), v.title.as_str()),
         ("description".to_owned(), v.description.as_str()),
@@ -299,6 +291,28 @@ pub async fn status_history(
     let limit = Limit::of(q.limit);
     let rows = repo::status_changes(cx.db.get_ref(), id, Cursor::key(&q.cursor)?, limit).await?;
     Ok(Page::from_rows(rows, limit, |m| m.id, to_status_change))
+}
+
+/// Fails, saying by how much, unless `tenths` tenths of a 学时 and `video_ms` of video are
+/// within `tolerance_minutes` of each other (the tolerance itself included).
+fn hours_agree(
+    tenths: u32,
+    minutes_per_hour: u32,
+    tolerance_minutes: u32,
+    video_ms: u64,
+) -> Result<(), String> {
+    let hours_ms = u64::from(tenths) * u64::from(minutes_per_hour) * 6_000;
+    let tolerance_ms = u64::from(tolerance_minutes) * 60_000;
+    if hours_ms.abs_diff(video_ms) > tolerance_ms {
+        return Err(format!(
+            "{} 学时 is {:.1} minutes, the videos last {:.1} minutes: {:.1} minutes apart, more than the {tolerance_minutes} allowed",
+            Hours::from_tenths(tenths),
+            hours_ms as f64 / 60_000.0,
+            video_ms as f64 / 60_000.0,
+            hours_ms.abs_diff(video_ms) as f64 / 60_000.0,
+        ));
+    }
+    Ok(())
 }
 
 /// Whether every video of the version passed the automatic check of `item`.
@@ -455,4 +469,27 @@ pub async fn suspend<C: sea_orm::ConnectionTrait>(
     )
     .await?;
     Ok((updated, step))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hours_agree;
+
+    #[test]
+    fn hours_and_videos_agree_within_the_tolerance_itself_included() {
+        // 0.4 学时 of 45 minutes = 18 minutes = 1,080,000 ms.
+        assert!(
+            hours_agree(4, 45, 2, 1_200_000).is_ok(),
+            "exactly 2 minutes apart"
+        );
+        assert!(hours_agree(4, 45, 2, 960_000).is_ok(), "2 minutes short");
+        let e = hours_agree(4, 45, 2, 1_200_001).unwrap_err();
+        assert!(e.starts_with("0.4 学时 is 18.0 minutes, the videos last 20.0 minutes: 2.0 minutes apart, more than the 2 allowed"), "{e}");
+        assert!(hours_agree(4, 45, 2, 959_999).is_err());
+        assert!(
+            hours_agree(10, 60, 0, 3_600_000).is_ok(),
+            "minutes per hour configurable"
+        );
+        assert!(hours_agree(10, 45, 0, 3_600_000).is_err());
+    }
 }

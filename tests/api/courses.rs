@@ -10,6 +10,7 @@ const MP4_720P: &[u8] = include_bytes!("fixtures/lecture-720p.mp4");
 const MP4_480P: &[u8] = include_bytes!("fixtures/lecture-480p.mp4");
 const MP4V: &[u8] = include_bytes!("fixtures/lecture-mpeg4.mp4");
 const AVI: &[u8] = include_bytes!("fixtures/lecture-mpeg4.avi");
+const LONG: &[u8] = include_bytes!("fixtures/lecture-20min.mp4");
 
 /// An institution with its admin's token and one teacher.
 pub struct Filer {
@@ -409,17 +410,18 @@ async fn a_video_out_of_policy_is_named_and_cannot_pass_review() {
             move_to(&app, &f.admin, &cid, "submitted").await.status(),
             200
         );
-        for item in ["video_format", "video_quality"] {
+        // Each automatic item on its own: passing it is refused even when the other is failed.
+        for (item, other) in [
+            ("video_format", "video_quality"),
+            ("video_quality", "video_format"),
+        ] {
             let p = assert_problem(
-                post_review(&app, &f.admin, &cid, &review("institution", &[])).await,
+                post_review(&app, &f.admin, &cid, &review("institution", &[other])).await,
                 409,
                 "automatic_check_failed",
             )
             .await;
-            assert!(
-                p["detail"].as_str().unwrap().contains("video_"),
-                "{p} ({item})"
-            );
+            assert!(p["detail"].as_str().unwrap().contains(item), "{p} ({item})");
         }
         // Failing the items the check failed is a review like any other.
         let res = post_review(
@@ -558,6 +560,66 @@ async fn hours_must_agree_with_the_videos_and_the_answer_says_by_how_much() {
             .await;
         assert_eq!(course["status"], "draft", "nothing changed");
     })
+    .await;
+}
+
+#[tokio::test]
+async fn the_videos_durations_add_up_and_the_tolerance_is_inclusive() {
+    each_backend_with(
+        |s| s.courses.hours_tolerance_minutes = 3,
+        |app| async move {
+            let f = filer(&app, "440100", 1).await;
+            // 0.4 学时 = 18 minutes beside a 20-minute video: within the 3 minutes allowed.
+            let mut body = course_body(&f, "十八分钟");
+            body["hours"] = json!("0.4");
+            let res = app.post("/api/v1/courses", Some(&f.admin), &body).await;
+            let cid = id(&res.json::<Value>().await.unwrap());
+            assert_eq!(add_video(&app, &f, &cid, LONG).await.status(), 200);
+            let before = app
+                .get(&format!("/api/v1/courses/{cid}"), Some(&f.admin))
+                .await;
+            let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+            let before: Value = before.json().await.unwrap();
+            let res = move_to(&app, &f.admin, &cid, "submitted").await;
+            assert_eq!(
+                res.status(),
+                200,
+                "{}",
+                res.text().await.unwrap_or_default()
+            );
+            // A status move is a new version of the course: its ETag moves by one, the old one is stale.
+            let after = app
+                .get(&format!("/api/v1/courses/{cid}"), Some(&f.admin))
+                .await;
+            let version = |tag: &str| {
+                tag.trim_matches('"')
+                    .trim_start_matches('v')
+                    .parse::<i32>()
+                    .unwrap()
+            };
+            let new_etag = after.headers()["etag"].to_str().unwrap().to_owned();
+            assert_eq!(version(&new_etag), version(&etag) + 1);
+            let after: Value = after.json().await.unwrap();
+            assert!(after["updated_at"].as_str().unwrap() > before["updated_at"].as_str().unwrap());
+            // 0.3 学时 = 13.5 minutes: 6.5 minutes from the video's 20.
+            let mut body = course_body(&f, "十三分半");
+            body["hours"] = json!("0.3");
+            let res = app.post("/api/v1/courses", Some(&f.admin), &body).await;
+            let cid = id(&res.json::<Value>().await.unwrap());
+            assert_eq!(add_video(&app, &f, &cid, LONG).await.status(), 200);
+            let p = assert_problem(
+                move_to(&app, &f.admin, &cid, "submitted").await,
+                409,
+                "hours_mismatch",
+            )
+            .await;
+            let detail = p["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("the videos last 20.0 minutes: 6.5 minutes apart"),
+                "{detail}"
+            );
+        },
+    )
     .await;
 }
 
