@@ -57,6 +57,8 @@ pub struct StudySettings {
     pub face_check_answer_secs: u32,
     /// Missed or failed checks in one session that suspend it for review.
     pub max_failed_checks: u32,
+    /// The share of a quiz's questions (percent) an attempt must get right to pass.
+    pub quiz_pass_percent: u32,
     pub verifier: VerifierSettings,
 }
 
@@ -109,6 +111,7 @@ impl Default for StudySettings {
             face_check_max_secs: 900,
             face_check_answer_secs: 60,
             max_failed_checks: 3,
+            quiz_pass_percent: 80,
             verifier: VerifierSettings::default(),
         }
     }
@@ -686,6 +689,12 @@ impl Settings {
             study.face_check_min_secs.into(),
         )?;
         positive("study.max_failed_checks", study.max_failed_checks.into())?;
+        if !(1..=100).contains(&study.quiz_pass_percent) {
+            return Err(SettingError::new(
+                "study.quiz_pass_percent",
+                "must be 1 to 100",
+            ));
+        }
         if study.idle_limit_secs <= study.heartbeat_secs {
             return Err(SettingError::new(
                 "study.idle_limit_secs",

@@ -20,6 +20,7 @@ mod m20261130_000016_create_course_ratings;
 mod m20261130_000017_create_learners;
 mod m20261130_000018_create_enrolments;
 mod m20261130_000019_create_study_sessions;
+mod m20261130_000020_create_quiz_attempts;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_create_learners::Migration),
             Box::new(m20261130_000018_create_enrolments::Migration),
             Box::new(m20261130_000019_create_study_sessions::Migration),
+            Box::new(m20261130_000020_create_quiz_attempts::Migration),
         ]
     }
 }

@@ -239,10 +239,7 @@ fn check_quiz(ends: &Ends, size: u64) -> Result<(), String> {
     if size > MAX_QUIZ_BYTES {
         return Err(format!("a quiz is at most {MAX_QUIZ_BYTES} bytes"));
     }
-    match serde_json::from_slice::<serde_json::Value>(&ends.head) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        _ => Err("the quiz is not a JSON object".into()),
-    }
+    super::quiz::parse(&ends.head).map(|_| ())
 }
 
 /// A courseware file being read.

@@ -5,6 +5,7 @@ pub mod deadlines;
 pub mod dto;
 pub mod entity;
 pub mod lifecycle;
+pub mod quiz;
 mod repo;
 mod routes;
 pub mod service;

@@ -352,7 +352,7 @@ pub async fn list_courseware(
 /// Upload a courseware file
 ///
 /// The body is the file: `video/mp4` for a video, `application/pdf` for a document,
-/// `application/json` (an object, up to 512 KiB) for a quiz; up to `blobs.max_courseware_mib`.
+/// `application/json` in the quiz format (questions with their kind, options and answers; up to 512 KiB) for a quiz; up to `blobs.max_courseware_mib`.
 /// It streams to the blob store. A video's container, codecs, resolution, bitrate and duration
 /// are read from the file as it arrives, and the automatic video-format and video-quality checks
 /// are kept with it (a video the policy refuses is kept, its failed rules named, and cannot pass
@@ -362,7 +362,7 @@ pub async fn list_courseware(
     tag = super::TAG,
     params(CoursewarePath),
     request_body(description = "The file: its bytes, as they are (the type the courseware's kind takes)", content(
-        (BinaryFile = "video/mp4"), (BinaryFile = "application/pdf"), (crate::http::upload::QuizFile = "application/json"))),
+        (BinaryFile = "video/mp4"), (BinaryFile = "application/pdf"), (crate::courses::quiz::Quiz = "application/json"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The courseware with its file", body = Courseware),

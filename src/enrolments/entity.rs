@@ -81,3 +81,32 @@ pub mod ledger {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod quiz_attempt {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "quiz_attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub enrolment_id: Uuid,
+        pub learner_id: Uuid,
+        pub course_id: Uuid,
+        pub version_number: i32,
+        pub courseware_id: Uuid,
+        pub correct: i32,
+        pub total: i32,
+        pub passed: bool,
+        /// JSON: question id → chosen option indices.
+        pub answers: String,
+        pub institution_id: Uuid,
+        pub city_code: String,
+        pub attempted_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

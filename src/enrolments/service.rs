@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::*;
-use super::entity::{enrolment, enrolment_course, ledger};
+use super::entity::{enrolment, enrolment_course, ledger, quiz_attempt};
 use super::programmes::{Programme, Programmes};
 use crate::audit::AuditContext;
 use crate::auth::{Actor, Policy, Role};
@@ -139,6 +139,21 @@ pub async fn totals<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Whether the learner has passed the quiz of `course` in `enrolment`.
+pub async fn quiz_passed<C: ConnectionTrait>(
+    db: &C,
+    enrolment: Uuid,
+    course: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(quiz_attempt::Entity::find()
+        .filter(quiz_attempt::Column::EnrolmentId.eq(enrolment))
+        .filter(quiz_attempt::Column::CourseId.eq(course))
+        .filter(quiz_attempt::Column::Passed.eq(true))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// An enrolment with its progress.
 pub async fn to_dto<C: ConnectionTrait>(
     db: &C,
@@ -183,6 +198,14 @@ pub async fn to_dto<C: ConnectionTrait>(
         .map(|w| w.course_id)
         .collect();
     let totals = totals(db, m.id).await?;
+    let passed: std::collections::HashSet<Uuid> = quiz_attempt::Entity::find()
+        .filter(quiz_attempt::Column::EnrolmentId.eq(m.id))
+        .filter(quiz_attempt::Column::Passed.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.course_id)
+        .collect();
     let mut items = Vec::with_capacity(courses.len());
     for c in courses {
         let (credited, held) = totals.get(&c.course_id).copied().unwrap_or_default();
@@ -195,10 +218,13 @@ pub async fn to_dto<C: ConnectionTrait>(
             required_seconds: required,
             credited_seconds: credited,
             held_seconds: held,
-            quiz: if with_quiz.contains(&c.course_id) {
-                QuizState::Pending
-            } else {
-                QuizState::None
+            quiz: match (
+                with_quiz.contains(&c.course_id),
+                passed.contains(&c.course_id),
+            ) {
+                (false, _) => QuizState::None,
+                (true, false) => QuizState::Pending,
+                (true, true) => QuizState::Passed,
             },
             remaining_seconds: (required - credited).max(0),
         });

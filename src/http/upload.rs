@@ -150,19 +150,3 @@ impl utoipa::PartialSchema for BinaryFile {
 }
 
 impl utoipa::ToSchema for BinaryFile {}
-
-/// A quiz file: a JSON object, uploaded as it is.
-pub struct QuizFile;
-
-impl utoipa::PartialSchema for QuizFile {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Object)
-            .description(Some(
-                "A quiz: a JSON object (its questions as the institution writes them)",
-            ))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for QuizFile {}

@@ -213,3 +213,11 @@ pub enum ReviewDecision {
     Resume,
     End,
 }
+
+/// A quiz (courseware) id in a path.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SessionPathQuiz {
+    /// The quiz's courseware id.
+    #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
+    pub id: Uuid,
+}

@@ -2,6 +2,7 @@
 //! times, and every second in the append-only hours ledger with its reason.
 pub mod dto;
 pub mod entity;
+pub mod quiz;
 mod routes;
 pub mod rules;
 pub mod service;
@@ -24,5 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::heartbeat)
         .service(routes::face_check)
         .service(routes::end_session)
-        .service(routes::review_session);
+        .service(routes::review_session)
+        .service(routes::quiz_questions)
+        .service(routes::quiz_attempt);
 }

@@ -184,3 +184,54 @@ pub async fn review_session(
     let session = service::review(&cx, path.id, body.0).await?;
     Ok(cx.reply(StatusCode::OK, &session))
 }
+
+/// Get a quiz's questions
+///
+/// The questions of an end-of-course quiz of the learner's active enrolment, without their
+/// answers, and the pass mark. Quiz time is test time: it never counts as study.
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPathQuiz, super::quiz::QuizQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The questions", body = super::quiz::QuizShown),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/courseware/{id}/questions")]
+pub async fn quiz_questions(
+    cx: Cx<Learners>,
+    path: web::Path<SessionPathQuiz>,
+    query: crate::http::extract::ValidQuery<super::quiz::QuizQuery>,
+) -> AppResult<HttpResponse> {
+    let shown = super::quiz::questions(&cx, path.id, &query.0).await?;
+    Ok(cx.reply(StatusCode::OK, &shown))
+}
+
+/// Attempt a quiz
+///
+/// Scores the answers against the quiz (a question scores when exactly its right options are
+/// chosen) and the pass mark `study.quiz_pass_percent` (80). Every attempt is kept. The first
+/// pass releases the course's time held until then into credit (`released_seconds`).
+#[utoipa::path(
+    tag = super::TAG,
+    params(SessionPathQuiz),
+    request_body = super::quiz::QuizAttemptCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Scored", body = super::quiz::QuizAttempt),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/courseware/{id}/quiz-attempts")]
+pub async fn quiz_attempt(
+    cx: Cx<Learners>,
+    path: web::Path<SessionPathQuiz>,
+    body: ValidJson<super::quiz::QuizAttemptCreate>,
+) -> AppResult<HttpResponse> {
+    let attempt = super::quiz::attempt(&cx, path.id, body.0).await?;
+    Ok(cx.reply(StatusCode::CREATED, &attempt))
+}

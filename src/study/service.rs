@@ -449,13 +449,20 @@ pub async fn heartbeat(
         playing: body.playing,
     };
     let d = rules::decide(&before, &beat, &rules_of(settings));
-    let quiz_pending = courseware::Entity::find()
+    let has_quiz = courseware::Entity::find()
         .filter(courseware::Column::CourseId.eq(current.course_id))
         .filter(courseware::Column::VersionNumber.eq(current.version_number))
         .filter(courseware::Column::Kind.eq(CoursewareKind::Quiz))
         .one(tx.conn())
         .await?
         .is_some();
+    let quiz_pending = has_quiz
+        && !crate::enrolments::service::quiz_passed(
+            tx.conn(),
+            current.enrolment_id,
+            current.course_id,
+        )
+        .await?;
     if d.credit > 0 {
         let kind = if quiz_pending { "hold" } else { "credit" };
         let reason = quiz_pending.then_some("quiz_pending");

@@ -32,6 +32,11 @@ pub struct Studying {
 
 /// A learner (signed in, consent given) enrolled in a published course of one 20-minute video.
 pub async fn studying(app: &TestApp) -> Studying {
+    studying_with(app, None).await
+}
+
+/// Like [`studying`], the course also holding `quiz` (a quiz file) when given.
+pub async fn studying_with(app: &TestApp, quiz: Option<&Value>) -> Studying {
     let f = filer(app, "440100", 1).await;
     let mut body = course_body(&f, "低压电工作业（长）");
     body["hours"] = json!("0.4");
@@ -59,6 +64,33 @@ pub async fn studying(app: &TestApp) -> Studying {
         "{}",
         res.text().await.unwrap_or_default()
     );
+    if let Some(quiz) = quiz {
+        let res = app
+            .post(
+                &format!("/api/v1/courses/{course}/courseware"),
+                Some(&f.admin),
+                &json!({"title": "结业测验", "kind": "quiz", "position": 2.0}),
+            )
+            .await;
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = upload(
+            app,
+            &f.admin,
+            &id,
+            "application/json",
+            serde_json::to_vec(quiz).unwrap(),
+        )
+        .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+    }
     assert_eq!(
         move_to(app, &f.admin, &course, "submitted").await.status(),
         200
@@ -670,4 +702,72 @@ async fn face_checks_go_to_an_http_verifier_that_may_pass_fail_fail_itself_or_ti
     )
     .await;
     service.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn studied_time_is_held_until_the_quiz_is_passed_and_quiz_time_is_not_study() {
+    each_backend_with(study_settings, |app| async move {
+        let quiz = json!({"questions": [
+            {"id": "q1", "kind": "single", "text": "低压是多少伏以下？", "options": ["1000V", "220V"], "answer": [0]},
+            {"id": "q2", "kind": "multiple", "text": "哪些是安全用具？", "options": ["绝缘手套", "绝缘靴", "铁棒"], "answer": [0, 1]},
+            {"id": "q3", "kind": "true_false", "text": "可以带电作业。", "options": ["对", "错"], "answer": [1]},
+            {"id": "q4", "kind": "single", "text": "触电先做什么？", "options": ["切断电源", "拉人"], "answer": [0]},
+            {"id": "q5", "kind": "true_false", "text": "漏电保护器要定期试验。", "options": ["对", "错"], "answer": [0]}
+        ]});
+        let s = studying_with(&app, Some(&quiz)).await;
+        let t = s.learner.clone();
+        let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+        face_check(&app, &t, &id, PNG).await;
+        let held = after(&app, &t, &id, 30, 30).await;
+        assert_eq!((held["credited_seconds"].as_i64(), held["held"].as_bool()), (Some(30), Some(true)));
+        let progress = app.get_json(&format!("/api/v1/enrolments/{}", s.enrolment), Some(&t)).await;
+        let course = &progress["courses"][0];
+        assert_eq!((course["credited_seconds"].as_i64(), course["held_seconds"].as_i64(), course["quiz"].as_str()), (Some(0), Some(30), Some("pending")));
+
+        // The questions go out without their answers.
+        let quiz_id = app.get_json(&format!("/api/v1/courses/{}/courseware", course["course_id"].as_str().unwrap()), Some(&s.f.admin)).await
+            .as_array().unwrap().iter().find(|p| p["kind"] == "quiz").unwrap()["id"].as_str().unwrap().to_owned();
+        let shown = app.get_json(&format!("/api/v1/courseware/{quiz_id}/questions?enrolment_id={}", s.enrolment), Some(&t)).await;
+        assert_eq!(shown["questions"].as_array().unwrap().len(), 5);
+        assert_eq!(shown["pass_percent"], 80);
+        assert!(!shown.to_string().contains("answer"), "{shown}");
+
+        let attempt = |answers: Value| {
+            let (app, t, enrolment, quiz_id) = (&app, t.clone(), s.enrolment.clone(), quiz_id.clone());
+            async move {
+                let res = app.post(&format!("/api/v1/courseware/{quiz_id}/quiz-attempts"), Some(&t), &json!({"enrolment_id": enrolment, "answers": answers})).await;
+                assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
+                res.json::<Value>().await.unwrap()
+            }
+        };
+        // 3 of 5 is 60 %: below the pass mark.
+        let failed = attempt(json!({"q1": [0], "q2": [0], "q3": [1], "q4": [1], "q5": [0]})).await;
+        assert_eq!((failed["correct"].as_i64(), failed["passed"].as_bool(), failed["released_seconds"].as_i64()), (Some(3), Some(false), Some(0)));
+        // 4 of 5 is 80 %: passes, and the held time is released.
+        let passed = attempt(json!({"q1": [0], "q2": [1, 0], "q3": [1], "q4": [0], "q5": [1]})).await;
+        assert_eq!((passed["correct"].as_i64(), passed["passed"].as_bool(), passed["released_seconds"].as_i64()), (Some(4), Some(true), Some(30)));
+        let progress = app.get_json(&format!("/api/v1/enrolments/{}", s.enrolment), Some(&t)).await;
+        let course = &progress["courses"][0];
+        assert_eq!((course["credited_seconds"].as_i64(), course["held_seconds"].as_i64(), course["quiz"].as_str()), (Some(30), Some(0), Some("passed")));
+        // From now on study is credited at once, and a second pass releases nothing more.
+        let credited = after(&app, &t, &id, 30, 60).await;
+        assert_eq!((credited["credited_seconds"].as_i64(), credited["held"].as_bool()), (Some(30), Some(false)));
+        let again = attempt(json!({"q1": [0], "q2": [1, 0], "q3": [1], "q4": [0], "q5": [0]})).await;
+        assert_eq!((again["passed"].as_bool(), again["released_seconds"].as_i64()), (Some(true), Some(0)));
+        assert_eq!(credited_total(&app, &s).await, 60);
+        // Quizzes are not sessions: a session on a quiz is refused.
+        let res = app.post("/api/v1/study-sessions", Some(&t), &json!({"enrolment_id": s.enrolment, "courseware_id": quiz_id})).await;
+        let p = assert_problem(res, 400, "validation_failed").await;
+        assert_eq!(p["errors"][0]["rule"], "not_a_video");
+        // Another learner cannot reach the quiz.
+        let other = create_learner(&app, &s.f.admin, &learner_body(&s.f.institution, &id_number(2), "13900000002")).await;
+        let _ = other;
+        let theirs = sign_in(&app, "13900000002", "Anquan2026").await["access_token"].as_str().unwrap().to_owned();
+        assert_problem(app.get(&format!("/api/v1/courseware/{quiz_id}/questions?enrolment_id={}", s.enrolment), Some(&theirs)).await, 404, "not_found").await;
+    })
+    .await;
+}
+
+async fn credited_total(app: &TestApp, s: &Studying) -> i64 {
+    credited(app, s).await
 }

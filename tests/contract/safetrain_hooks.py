@@ -169,7 +169,9 @@ FILES = {
     "image/png": (FIXTURES / "teacher.png").read_bytes(),
     "video/mp4": (FIXTURES / "lecture-720p.mp4").read_bytes(),
     "application/pdf": b"%PDF-1.7\n1 0 obj\nendobj\n%%EOF\n",
-    "application/json": b'{"questions": []}',
+    "application/json": json.dumps({"questions": [
+        {"id": "q1", "kind": "single", "text": "低压是多少伏以下？", "options": ["1000V", "220V"], "answer": [0]}
+    ]}).encode(),
 }
 UPLOADS = ("put_teacher_photo", "upload_courseware_file", "put_portrait", "face_check")
 
