@@ -38,6 +38,20 @@ type Resting = (
     Option<chrono::DateTime<Utc>>,
 );
 
+/// Whether a regulation changed under a course version published at `since`: it took effect
+/// after that day and by `today`, or was amended after `since`; a repealed one never does.
+fn changed_under(
+    today: NaiveDate,
+    since: chrono::DateTime<chrono::Utc>,
+    effective_on: NaiveDate,
+    amended_at: Option<chrono::DateTime<chrono::Utc>>,
+    status: RegulationStatus,
+) -> bool {
+    let took_effect = effective_on <= today && effective_on > since.date_naive();
+    let amended = amended_at.is_some_and(|at| at > since);
+    status != RegulationStatus::Repealed && (took_effect || amended)
+}
+
 /// The deadline each published course is due, from the regulations that changed under it.
 pub async fn due(
     db: &DatabaseConnection,
@@ -92,9 +106,7 @@ pub async fn due(
         let Some(since) = version_published else {
             continue;
         };
-        let took_effect = effective_on <= today && effective_on > since.date_naive();
-        let amended = amended_at.is_some_and(|at| at > since);
-        if status == RegulationStatus::Repealed || !(took_effect || amended) {
+        if !changed_under(today, since, effective_on, amended_at, status) {
             continue;
         }
         let deadline = update_deadline(kind, published_on, effective_on);
@@ -225,4 +237,80 @@ pub fn spawn(
             crate::jobs::Step::Idle
         }
     });
+}
+
+#[cfg(test)]
+mod changed_under_tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_regulation_changes_under_a_version_when_it_takes_effect_or_is_amended_after_it() {
+        let since = at("2026-03-01T08:00:00Z");
+        let today = day("2026-06-01");
+        let active = RegulationStatus::InForce;
+        // Took effect after publication and by today.
+        assert!(changed_under(today, since, day("2026-05-01"), None, active));
+        assert!(
+            changed_under(today, since, day("2026-06-01"), None, active),
+            "today itself"
+        );
+        assert!(changed_under(today, since, day("2026-03-02"), None, active));
+        // Not yet in force, or in force already when the version was published.
+        assert!(!changed_under(
+            today,
+            since,
+            day("2026-06-02"),
+            None,
+            active
+        ));
+        assert!(
+            !changed_under(today, since, day("2026-03-01"), None, active),
+            "the publication day"
+        );
+        assert!(!changed_under(
+            today,
+            since,
+            day("2025-01-01"),
+            None,
+            active
+        ));
+        // Amended after publication, whatever its effective date; amended before: no.
+        assert!(changed_under(
+            today,
+            since,
+            day("2025-01-01"),
+            Some(at("2026-03-01T08:00:01Z")),
+            active
+        ));
+        assert!(!changed_under(
+            today,
+            since,
+            day("2025-01-01"),
+            Some(since),
+            active
+        ));
+        assert!(!changed_under(
+            today,
+            since,
+            day("2025-01-01"),
+            Some(at("2026-02-01T00:00:00Z")),
+            active
+        ));
+        // Repealed: never.
+        assert!(!changed_under(
+            today,
+            since,
+            day("2026-05-01"),
+            Some(at("2026-05-01T00:00:00Z")),
+            RegulationStatus::Repealed
+        ));
+    }
 }
