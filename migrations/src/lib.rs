@@ -21,6 +21,7 @@ mod m20261130_000017_create_learners;
 mod m20261130_000018_create_enrolments;
 mod m20261130_000019_create_study_sessions;
 mod m20261130_000020_create_quiz_attempts;
+mod m20261130_000021_create_certificates;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_create_enrolments::Migration),
             Box::new(m20261130_000019_create_study_sessions::Migration),
             Box::new(m20261130_000020_create_quiz_attempts::Migration),
+            Box::new(m20261130_000021_create_certificates::Migration),
         ]
     }
 }

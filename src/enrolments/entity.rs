@@ -110,3 +110,35 @@ pub mod quiz_attempt {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod certificate {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certificates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub number: String,
+        pub enrolment_id: Uuid,
+        pub learner_id: Uuid,
+        pub institution_id: Uuid,
+        pub city_code: String,
+        pub programme_code: String,
+        pub hours_tenths: i32,
+        pub period_start: ChronoDateTimeUtc,
+        pub period_end: ChronoDateTimeUtc,
+        pub code_enc: String,
+        /// valid | revoked
+        pub status: String,
+        pub revoked_at: Option<ChronoDateTimeUtc>,
+        pub revoke_reason: Option<String>,
+        pub revoked_by: Option<String>,
+        pub issued_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,5 +1,6 @@
 //! Programmes and enrolments: a learner enrolled by its institution in a programme, with the
 //! published course versions to study, and its progress from the hours ledger.
+pub mod certificates;
 pub mod dto;
 pub mod entity;
 pub mod ledger;
@@ -24,5 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::list_enrolments)
         .service(routes::get_enrolment)
         .service(routes::get_ledger)
-        .service(routes::correct_ledger);
+        .service(routes::correct_ledger)
+        .service(routes::issue_certificate)
+        .service(routes::get_certificate)
+        .service(routes::verify_certificate)
+        .service(routes::revoke_certificate);
 }

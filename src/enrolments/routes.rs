@@ -168,3 +168,105 @@ pub async fn correct_ledger(
     let entry = super::ledger::correct(&cx, path.id, body.0).await?;
     Ok(cx.reply(StatusCode::CREATED, &entry))
 }
+
+/// Issue the certificate of training hours
+///
+/// The learner's institution issues the certificate (学时证明) of an enrolment whose programme
+/// hours are credited and whose every course is done (its hours and, if it has one, its quiz);
+/// otherwise 409 `training_incomplete` says what remains. The enrolment becomes `completed`.
+/// The answer carries the number and the verification code printed on the certificate.
+#[utoipa::path(
+    tag = super::TAG,
+    params(EnrolmentPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Issued", body = super::certificates::Certificate),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+    )
+)]
+#[post("/enrolments/{id}/certificate")]
+pub async fn issue_certificate(
+    cx: Cx<super::certificates::Issuers>,
+    path: web::Path<EnrolmentPath>,
+) -> AppResult<HttpResponse> {
+    let certificate = super::certificates::issue(&cx, path.id).await?;
+    Ok(cx.reply(StatusCode::CREATED, &certificate))
+}
+
+/// Get a certificate
+///
+/// A certificate's record, for the learner, its institution (both with the verification code)
+/// and the regulators in scope.
+#[utoipa::path(
+    tag = super::TAG,
+    params(super::certificates::NumberPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The certificate", body = super::certificates::Certificate),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/certificates/{number}")]
+pub async fn get_certificate(
+    cx: Cx<super::certificates::Readers>,
+    path: web::Path<super::certificates::NumberPath>,
+) -> AppResult<HttpResponse> {
+    let certificate = super::certificates::get(&cx, &path.number).await?;
+    Ok(cx.reply(StatusCode::OK, &certificate))
+}
+
+/// Verify a certificate
+///
+/// Public, no token: whether the number and the code printed on a certificate belong together
+/// and, only then, its minimal facts (masked name, programme, hours, institution, status). A
+/// wrong number or code answers `genuine: false` and nothing more; guesses count against the
+/// caller's anonymous rate limit. A number that is not one at all (blank) answers 404.
+#[utoipa::path(
+    tag = super::TAG,
+    params(super::certificates::NumberPath, super::certificates::VerifyQuery),
+    security(()),
+    responses(
+        (status = 200, description = "The verification", body = super::certificates::Verification),
+        (status = 404, response = NotFound),
+        PublicErrors,
+    )
+)]
+#[get("/certificates/{number}/verify")]
+pub async fn verify_certificate(
+    cx: Cx<Public>,
+    path: web::Path<super::certificates::NumberPath>,
+    query: ValidQuery<super::certificates::VerifyQuery>,
+) -> AppResult<HttpResponse> {
+    let verification = super::certificates::verify(&cx, &path.number, &query.0.code).await?;
+    Ok(cx.reply(StatusCode::OK, &verification))
+}
+
+/// Revoke a certificate
+///
+/// A regulator (province, or the city of the learner) revokes a certificate with a reason; it
+/// verifies as `revoked` from then on. A revoked certificate answers 409.
+#[utoipa::path(
+    tag = super::TAG,
+    params(super::certificates::NumberPath),
+    request_body = super::certificates::RevokeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Revoked", body = super::certificates::Certificate),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/certificates/{number}/revoke")]
+pub async fn revoke_certificate(
+    cx: Cx<super::certificates::Revokers>,
+    path: web::Path<super::certificates::NumberPath>,
+    body: ValidJson<super::certificates::RevokeRequest>,
+) -> AppResult<HttpResponse> {
+    let certificate = super::certificates::revoke(&cx, &path.number, body.0).await?;
+    Ok(cx.reply(StatusCode::OK, &certificate))
+}

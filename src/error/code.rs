@@ -68,6 +68,7 @@ codes! {
     HoursMismatch = ("hours_mismatch", 409, "the course's hours do not agree with its videos' durations; `detail` says by how much"),
     CoursewareIncomplete = ("courseware_incomplete", 409, "the course has no courseware, or a piece of it has no file yet"),
     ScreeningHit = ("screening_hit", 409, "a text of the filing contains prohibited terms; `errors[]` names each hit"),
+    TrainingIncomplete = ("training_incomplete", 409, "the enrolment's hours, courses or quizzes are not done yet; `detail` says what remains"),
     SessionEnded = ("session_ended", 409, "the study session has ended; open a new one"),
     SessionSuspended = ("session_suspended", 409, "the study session is suspended for review after repeated failed face checks; an institution reviewer decides"),
     AlreadyEnrolled = ("already_enrolled", 409, "the learner has an active enrolment in this programme"),

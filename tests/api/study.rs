@@ -771,3 +771,170 @@ async fn studied_time_is_held_until_the_quiz_is_passed_and_quiz_time_is_not_stud
 async fn credited_total(app: &TestApp, s: &Studying) -> i64 {
     credited(app, s).await
 }
+
+#[tokio::test]
+async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_by_a_regulator() {
+    each_backend_with(
+        |s| {
+            study_settings(s);
+            s.study.face_check_min_secs = 600;
+            s.study.face_check_max_secs = 600;
+        },
+        |app| async move {
+            let s = studying(&app).await;
+            let t = s.learner.clone();
+            let issue = format!("/api/v1/enrolments/{}/certificate", s.enrolment);
+            let p = assert_problem(
+                app.post(&issue, Some(&s.f.admin), &json!({})).await,
+                409,
+                "training_incomplete",
+            )
+            .await;
+            assert!(
+                p["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("1080 seconds of the programme remain"),
+                "{p}"
+            );
+            // Study the whole course (0.4 学时 = 1080 s), answering the face checks as they fall due.
+            let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            face_check(&app, &t, &id, PNG).await;
+            let mut checks = 0;
+            for i in 1..=36u32 {
+                let answer = after(&app, &t, &id, 30, 30 * i).await;
+                assert_eq!(answer["credited_seconds"], 30, "beat {i}");
+                if answer["session"]["face_check_due_by"].is_string() {
+                    assert_eq!(face_check(&app, &t, &id, PNG).await.status(), 201);
+                    checks += 1;
+                }
+            }
+            assert_eq!(checks, 1, "one check 600 s after the start's");
+            let res = app.post(&issue, Some(&s.f.admin), &json!({})).await;
+            assert_eq!(
+                res.status(),
+                201,
+                "{}",
+                res.text().await.unwrap_or_default()
+            );
+            let cert: Value = res.json().await.unwrap();
+            let number = cert["number"].as_str().unwrap().to_owned();
+            let code = cert["verification_code"].as_str().unwrap().to_owned();
+            assert!(number.starts_with("GD20") && number.len() == 18, "{number}");
+            assert_eq!(code.len(), 8);
+            assert_eq!(
+                (
+                    cert["learner_name"].as_str(),
+                    cert["hours"].as_str(),
+                    cert["status"].as_str()
+                ),
+                (Some("张*"), Some("0.4"), Some("valid"))
+            );
+            let enrolment = app
+                .get_json(&format!("/api/v1/enrolments/{}", s.enrolment), Some(&t))
+                .await;
+            assert_eq!(enrolment["status"], "completed");
+            assert_problem(
+                app.post(&issue, Some(&s.f.admin), &json!({})).await,
+                409,
+                "illegal_transition",
+            )
+            .await;
+
+            // Public verification: genuine with the right code, nothing at all otherwise.
+            let verify = |n: &str, c: &str| {
+                let url = format!("/api/v1/certificates/{n}/verify?code={c}");
+                let app = &app;
+                async move { app.get_json(&url, None).await }
+            };
+            let ok = verify(&number, &code.to_lowercase()).await;
+            assert_eq!(ok["genuine"], true);
+            assert_eq!(
+                (
+                    ok["certificate"]["learner_name"].as_str(),
+                    ok["certificate"]["institution_name"].as_str()
+                ),
+                (Some("张*"), Some("培训机构1"))
+            );
+            assert!(
+                ok["certificate"].get("verification_code").is_none()
+                    && ok["certificate"].get("learner_id").is_none()
+            );
+            for (n, c) in [
+                (number.as_str(), "WRONG123"),
+                ("GD2026000000000000", code.as_str()),
+            ] {
+                let no = verify(n, c).await;
+                assert_eq!(no, json!({"genuine": false, "certificate": null}));
+            }
+            // The record: the learner and its institution see the code; another institution nothing.
+            let own = app
+                .get_json(&format!("/api/v1/certificates/{number}"), Some(&t))
+                .await;
+            assert_eq!(own["verification_code"], code.as_str());
+            let regulator = app
+                .get_json(
+                    &format!("/api/v1/certificates/{number}"),
+                    Some(&app.token("city_admin", Some("440100"), None)),
+                )
+                .await;
+            assert!(regulator["verification_code"].is_null());
+            let other = filer(&app, "440300", 2).await;
+            assert_problem(
+                app.get(
+                    &format!("/api/v1/certificates/{number}"),
+                    Some(&other.admin),
+                )
+                .await,
+                404,
+                "not_found",
+            )
+            .await;
+
+            // Revocation by the regulators of the learner's city, with a reason.
+            let revoke = format!("/api/v1/certificates/{number}/revoke");
+            let reason = json!({"reason": "学时记录经核查存在代学"});
+            assert_problem(
+                app.post(
+                    &revoke,
+                    Some(&app.token("city_admin", Some("440300"), None)),
+                    &reason,
+                )
+                .await,
+                404,
+                "not_found",
+            )
+            .await;
+            assert_problem(
+                app.post(&revoke, Some(&s.f.admin), &reason).await,
+                403,
+                "role_not_allowed",
+            )
+            .await;
+            let res = app
+                .post(
+                    &revoke,
+                    Some(&app.token("city_admin", Some("440100"), None)),
+                    &reason,
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            assert_eq!(
+                verify(&number, &code).await["certificate"]["status"],
+                "revoked"
+            );
+            assert_problem(
+                app.post(
+                    &revoke,
+                    Some(&app.token("province_admin", None, None)),
+                    &reason,
+                )
+                .await,
+                409,
+                "illegal_transition",
+            )
+            .await;
+        },
+    )
+    .await;
+}
