@@ -57,6 +57,10 @@ pub struct StudySettings {
     pub face_check_answer_secs: u32,
     /// Missed or failed checks in one session that suspend it for review.
     pub max_failed_checks: u32,
+    /// A session without a heartbeat for this long is ended by the server (reason `idle`).
+    pub end_after_idle_secs: u32,
+    /// How often the server looks for such sessions (and counts the face data it holds).
+    pub sweep_secs: u32,
     /// The share of a quiz's questions (percent) an attempt must get right to pass.
     pub quiz_pass_percent: u32,
     pub verifier: VerifierSettings,
@@ -112,6 +116,8 @@ impl Default for StudySettings {
             face_check_answer_secs: 60,
             max_failed_checks: 3,
             quiz_pass_percent: 80,
+            end_after_idle_secs: 1800,
+            sweep_secs: 60,
             verifier: VerifierSettings::default(),
         }
     }
@@ -689,6 +695,13 @@ impl Settings {
             study.face_check_min_secs.into(),
         )?;
         positive("study.max_failed_checks", study.max_failed_checks.into())?;
+        positive("study.sweep_secs", study.sweep_secs.into())?;
+        if study.end_after_idle_secs <= study.idle_limit_secs {
+            return Err(SettingError::new(
+                "study.end_after_idle_secs",
+                "must be longer than study.idle_limit_secs",
+            ));
+        }
         if !(1..=100).contains(&study.quiz_pass_percent) {
             return Err(SettingError::new(
                 "study.quiz_pass_percent",

@@ -17,6 +17,7 @@ pub struct Metrics {
     pub job_steps: IntCounterVec,
     pub changes_sequenced: IntCounter,
     pub protocol_errors: IntCounter,
+    pub face_data_subjects: IntGauge,
 }
 
 impl Metrics {
@@ -73,6 +74,11 @@ impl Metrics {
             "http_protocol_errors_total",
             "Connections the HTTP layer refused before the application saw a request (malformed or oversized request heads)",
         )?;
+        let face_data_subjects = IntGauge::new(
+            "face_data_subjects",
+            "Learners whose face data (portrait or captures) the platform holds; a filing duty applies from 100,000",
+        )?;
+        registry.register(Box::new(face_data_subjects.clone()))?;
         registry.register(Box::new(job_steps.clone()))?;
         registry.register(Box::new(changes_sequenced.clone()))?;
         registry.register(Box::new(protocol_errors.clone()))?;
@@ -97,6 +103,7 @@ impl Metrics {
             job_steps,
             changes_sequenced,
             protocol_errors,
+            face_data_subjects,
         })
     }
 

@@ -218,6 +218,7 @@ impl Application {
             &refused,
             &limits,
             &cipher,
+            &clock,
         );
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
@@ -333,6 +334,7 @@ fn spawn_jobs(
     refused: &Arc<Refused>,
     limits: &Arc<RateLimits>,
     cipher: &DataCipher,
+    clock: &crate::clock::Clock,
 ) -> Jobs {
     let mut jobs = Jobs::new(metrics.clone());
     let lease_ttl = Duration::from_secs(settings.audit.lease_ttl_secs);
@@ -357,6 +359,15 @@ fn spawn_jobs(
         background,
         Arc::new(settings.clone()),
         Arc::new(cipher.clone()),
+        lease_ttl,
+    );
+    study::jobs::spawn(
+        &mut jobs,
+        background,
+        Arc::new(settings.clone()),
+        Arc::new(cipher.clone()),
+        clock.clone(),
+        metrics.clone(),
         lease_ttl,
     );
     let limits = limits.clone();

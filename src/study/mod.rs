@@ -2,6 +2,7 @@
 //! times, and every second in the append-only hours ledger with its reason.
 pub mod dto;
 pub mod entity;
+pub mod jobs;
 pub mod quiz;
 mod routes;
 pub mod rules;

@@ -938,3 +938,55 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_server_ends_sessions_left_without_heartbeats_and_counts_the_face_data_it_holds() {
+    each_backend_with(
+        |s| {
+            study_settings(s);
+            s.study.sweep_secs = 1;
+        },
+        |app| async move {
+            let s = studying(&app).await;
+            let t = s.learner.clone();
+            let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            face_check(&app, &t, &id, PNG).await;
+            let mut counted = String::new();
+            for _ in 0..100 {
+                counted = app.get("/metrics", None).await.text().await.unwrap();
+                if counted.contains("\nsafetrain_face_data_subjects 1\n") {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(
+                counted.contains("\nsafetrain_face_data_subjects 1\n"),
+                "one learner's captures are held"
+            );
+            // Within the limit the session stays; past it the server ends it.
+            app.clock.advance(Duration::from_secs(1700));
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let record = app
+                .get_json(&format!("/api/v1/study-sessions/{id}"), Some(&t))
+                .await;
+            assert_eq!(record["status"], "open");
+            app.clock.advance(Duration::from_secs(101));
+            let mut record = Value::Null;
+            for _ in 0..100 {
+                record = app
+                    .get_json(&format!("/api/v1/study-sessions/{id}"), Some(&t))
+                    .await;
+                if record["status"] == "ended" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(
+                (record["status"].as_str(), record["end_reason"].as_str()),
+                (Some("ended"), Some("idle"))
+            );
+            assert_problem(beat(&app, &t, &id, 30, true).await, 409, "session_ended").await;
+        },
+    )
+    .await;
+}
