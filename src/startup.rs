@@ -210,16 +210,16 @@ impl Application {
         );
         let refused = Arc::new(Refused::default());
         let limits = RateLimits::new(&settings.rate_limit);
-        let jobs = spawn_jobs(
-            &settings,
-            &background,
-            &metrics,
-            &sink,
-            &refused,
-            &limits,
-            &cipher,
-            &clock,
-        );
+        let jobs = spawn_jobs(JobParts {
+            settings: &settings,
+            background: &background,
+            metrics: &metrics,
+            sink: &sink,
+            refused: &refused,
+            limits: &limits,
+            cipher: &cipher,
+            clock: &clock,
+        });
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let metrics_listener = match &settings.metrics_listen {
@@ -326,16 +326,29 @@ impl Application {
     }
 }
 
-fn spawn_jobs(
-    settings: &Settings,
-    background: &DatabaseConnection,
-    metrics: &Arc<Metrics>,
-    sink: &AuditSink,
-    refused: &Arc<Refused>,
-    limits: &Arc<RateLimits>,
-    cipher: &DataCipher,
-    clock: &crate::clock::Clock,
-) -> Jobs {
+/// What the background jobs use.
+struct JobParts<'a> {
+    settings: &'a Settings,
+    background: &'a DatabaseConnection,
+    metrics: &'a Arc<Metrics>,
+    sink: &'a AuditSink,
+    refused: &'a Arc<Refused>,
+    limits: &'a Arc<RateLimits>,
+    cipher: &'a DataCipher,
+    clock: &'a crate::clock::Clock,
+}
+
+fn spawn_jobs(parts: JobParts<'_>) -> Jobs {
+    let JobParts {
+        settings,
+        background,
+        metrics,
+        sink,
+        refused,
+        limits,
+        cipher,
+        clock,
+    } = parts;
     let mut jobs = Jobs::new(metrics.clone());
     let lease_ttl = Duration::from_secs(settings.audit.lease_ttl_secs);
     audit::spawn_jobs(
