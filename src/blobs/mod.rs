@@ -159,6 +159,28 @@ impl Blobs {
         self.store.delete(&Path::from(key)).await
     }
 
+    /// Settles a write that stored the blob `new_key`: when it succeeded, the blob it replaced
+    /// (if any) is deleted; when it failed, the new one is. Nothing is left that nothing refers
+    /// to, and nothing referred to is deleted.
+    pub async fn settle<T, E>(
+        &self,
+        new_key: &str,
+        written: Result<(T, Option<String>), E>,
+    ) -> Result<T, E> {
+        match written {
+            Ok((answer, replaced)) => {
+                if let Some(old) = replaced {
+                    self.discard(&old).await;
+                }
+                Ok(answer)
+            }
+            Err(e) => {
+                self.discard(new_key).await;
+                Err(e)
+            }
+        }
+    }
+
     /// Deletes a blob nothing refers to any more; a failure is logged (the blob is left over,
     /// never anything lost).
     pub async fn discard(&self, key: &str) {

@@ -556,18 +556,7 @@ pub async fn put_portrait(
         Ok::<_, AppError>((answer, current.portrait_key))
     }
     .await;
-    match written {
-        Ok((answer, replaced)) => {
-            if let Some(old) = replaced {
-                blobs.discard(&old).await;
-            }
-            Ok(answer)
-        }
-        Err(e) => {
-            blobs.discard(&key).await;
-            Err(e)
-        }
-    }
+    blobs.settle(&key, written).await
 }
 
 /// The learner's portrait, decrypted, for the face verifier.

@@ -115,6 +115,22 @@ async fn find<C: ConnectionTrait>(
     }
 }
 
+/// The session's status while it can still be studied in (open or paused); 409 once it has
+/// ended or is suspended.
+fn studying(s: &session::Model) -> AppResult<SessionStatus> {
+    match SessionStatus::from_db(&s.status) {
+        SessionStatus::Ended => Err(AppError::new(
+            Code::SessionEnded,
+            "the study session has ended; open a new one",
+        )),
+        SessionStatus::Suspended => Err(AppError::new(
+            Code::SessionSuspended,
+            "the study session is suspended after repeated failed face checks; an institution reviewer decides",
+        )),
+        status => Ok(status),
+    }
+}
+
 /// Appends a ledger entry (and its change event).
 #[allow(clippy::too_many_arguments)]
 async fn entry(
@@ -389,38 +405,23 @@ pub async fn heartbeat(
     let now = cx.svc.clock.now();
     let mut tx = cx.begin().await?;
     let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
-    match SessionStatus::from_db(&current.status) {
-        SessionStatus::Ended => {
-            return Err(AppError::new(
-                Code::SessionEnded,
-                "the study session has ended; open a new one",
-            ));
-        }
-        SessionStatus::Suspended => {
-            return Err(AppError::new(
-                Code::SessionSuspended,
-                "the study session is suspended after repeated failed face checks; an institution reviewer decides",
-            ));
-        }
-        SessionStatus::Paused => {
-            // Nothing earns until a face check passes; the heartbeat keeps the session alive.
-            let row = session::ActiveModel {
-                last_heartbeat_at: Set(now),
-                version: Set(current.version + 1),
-                ..Default::default()
-            };
-            let saved = save(&mut tx, settings, &current, row).await?;
-            let answer = HeartbeatAnswer {
-                session: to_dto(settings, &saved),
-                credited_seconds: 0,
-                held: false,
-                refused: None,
-                voided_seconds: 0,
-            };
-            tx.commit(200, &answer).await?;
-            return Ok(answer);
-        }
-        SessionStatus::Open => {}
+    if studying(&current)? == SessionStatus::Paused {
+        // Nothing earns until a face check passes; the heartbeat keeps the session alive.
+        let row = session::ActiveModel {
+            last_heartbeat_at: Set(now),
+            version: Set(current.version + 1),
+            ..Default::default()
+        };
+        let saved = save(&mut tx, settings, &current, row).await?;
+        let answer = HeartbeatAnswer {
+            session: to_dto(settings, &saved),
+            credited_seconds: 0,
+            held: false,
+            refused: None,
+            voided_seconds: 0,
+        };
+        tx.commit(200, &answer).await?;
+        return Ok(answer);
     }
     let progress_row = progress::Entity::find_by_id((current.enrolment_id, current.courseware_id))
         .one(tx.conn())
@@ -628,21 +629,7 @@ pub async fn get(cx: &Cx<Readers>, id: Uuid) -> AppResult<StudySession> {
 pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResult<FaceCheck> {
     let settings = &cx.svc.settings.study;
     let current = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
-    match SessionStatus::from_db(&current.status) {
-        SessionStatus::Ended => {
-            return Err(AppError::new(
-                Code::SessionEnded,
-                "the study session has ended",
-            ));
-        }
-        SessionStatus::Suspended => {
-            return Err(AppError::new(
-                Code::SessionSuspended,
-                "the study session is suspended for review",
-            ));
-        }
-        _ => {}
-    }
+    studying(&current)?;
     let declared = ImageType::from_media_type(&upload.media_type)
         .ok_or_else(|| AppError::bug("an upload of a type the route does not take"))?;
     let bytes = upload.read_all().await?;
@@ -737,13 +724,10 @@ pub async fn face_check(cx: &Cx<Learners>, id: Uuid, upload: Upload) -> AppResul
         };
         tx.changed(FACE_CHECK, check.id, Operation::Created, 1, &answer)?;
         tx.commit(201, &answer).await?;
-        Ok::<_, AppError>(answer)
+        Ok::<_, AppError>((answer, None))
     }
     .await;
-    if written.is_err() {
-        cx.svc.blobs.discard(&key).await;
-    }
-    written
+    cx.svc.blobs.settle(&key, written).await
 }
 
 crate::policy!(/// Who may decide on a suspended session: the learner's institution.

@@ -291,18 +291,7 @@ pub async fn put_photo(
         Ok::<_, AppError>((answer, current.photo_key))
     }
     .await;
-    match written {
-        Ok((answer, replaced)) => {
-            if let Some(old) = replaced {
-                blobs.discard(&old).await;
-            }
-            Ok(answer)
-        }
-        Err(e) => {
-            blobs.discard(&key).await;
-            Err(e)
-        }
-    }
+    blobs.settle(&key, written).await
 }
 
 /// A teacher's photo: its facts and its bytes.

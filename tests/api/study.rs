@@ -46,50 +46,10 @@ pub async fn studying_with(app: &TestApp, quiz: Option<&Value>) -> Studying {
         .as_str()
         .unwrap()
         .to_owned();
-    let res = app
-        .post(
-            &format!("/api/v1/courses/{course}/courseware"),
-            Some(&f.admin),
-            &json!({"title": "第一讲", "kind": "video", "position": 1.0}),
-        )
-        .await;
-    let courseware = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = upload(app, &f.admin, &courseware, "video/mp4", LONG.to_vec()).await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    let courseware = add_piece(app, &f, &course, "video", "video/mp4", LONG.to_vec()).await;
     if let Some(quiz) = quiz {
-        let res = app
-            .post(
-                &format!("/api/v1/courses/{course}/courseware"),
-                Some(&f.admin),
-                &json!({"title": "结业测验", "kind": "quiz", "position": 2.0}),
-            )
-            .await;
-        let id = res.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let res = upload(
-            app,
-            &f.admin,
-            &id,
-            "application/json",
-            serde_json::to_vec(quiz).unwrap(),
-        )
-        .await;
-        assert_eq!(
-            res.status(),
-            200,
-            "{}",
-            res.text().await.unwrap_or_default()
-        );
+        let quiz = serde_json::to_vec(quiz).unwrap();
+        add_piece(app, &f, &course, "quiz", "application/json", quiz).await;
     }
     assert_eq!(
         move_to(app, &f.admin, &course, "submitted").await.status(),
@@ -137,6 +97,37 @@ pub async fn studying_with(app: &TestApp, quiz: Option<&Value>) -> Studying {
         enrolment,
         courseware,
     }
+}
+
+/// Adds a piece of `kind` to a course's draft and uploads its file; answers its id.
+async fn add_piece(
+    app: &TestApp,
+    f: &Filer,
+    course: &str,
+    kind: &str,
+    media_type: &str,
+    file: Vec<u8>,
+) -> String {
+    let res = app
+        .post(
+            &format!("/api/v1/courses/{course}/courseware"),
+            Some(&f.admin),
+            &json!({"title": format!("{kind}（一）"), "kind": kind, "position": 1.0}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = upload(app, &f.admin, &id, media_type, file).await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    id
 }
 
 pub async fn open(app: &TestApp, s: &Studying) -> Value {
