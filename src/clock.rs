@@ -19,12 +19,28 @@ pub fn shanghai_day(t: DateTime<Utc>) -> NaiveDate {
 #[derive(Clone, Default)]
 pub struct Clock {
     offset_ms: Arc<AtomicI64>,
+    /// When non-zero, the instant (ms since the epoch) the clock stands still at, before its
+    /// offset: time then moves only when advanced.
+    frozen_ms: Arc<AtomicI64>,
 }
 
 impl Clock {
     /// Now, to the microsecond (what the databases keep).
     pub fn now(&self) -> DateTime<Utc> {
-        crate::db::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+        let frozen = self.frozen_ms.load(Ordering::Relaxed);
+        let base = if frozen == 0 {
+            crate::db::now()
+        } else {
+            DateTime::from_timestamp_millis(frozen).unwrap_or_else(crate::db::now)
+        };
+        base + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Stops this clock (every clone of it) where it stands: from now on only
+    /// [`Clock::advance`] moves it. For simulations that must not depend on how fast they run.
+    pub fn freeze(&self) {
+        self.frozen_ms
+            .store(crate::db::now().timestamp_millis(), Ordering::Relaxed);
     }
 
     /// Moves this clock (every clone of it) forward by `by`.

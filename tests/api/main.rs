@@ -21,6 +21,7 @@ mod registry;
 mod regulations;
 mod reports;
 mod screening;
+mod simulation;
 mod study;
 mod teachers;
 mod template;
