@@ -312,6 +312,27 @@ async fn the_deadline_job_suspends_overdue_courses_when_configured() {
                 last["reason"].as_str().unwrap().contains("update deadline"),
                 "{last}"
             );
+            // The job's change reaches the feed: the course suspended, and its status step.
+            let mut found = false;
+            for _ in 0..100 {
+                let courses = crate::changes::read_feed(&app, "&types=course", 200, 1).await;
+                if courses
+                    .iter()
+                    .any(|e| e["resource_id"] == cid.as_str() && e["data"]["status"] == "suspended")
+                {
+                    found = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            assert!(found, "the suspended course is in the feed");
+            let steps =
+                crate::changes::read_feed(&app, "&types=course_status_change", 200, 1).await;
+            assert!(
+                steps.iter().any(|e| e["data"]["to_status"] == "suspended"
+                    && e["data"]["actor_role"] == "system"),
+                "{steps:?}"
+            );
         },
     )
     .await;
