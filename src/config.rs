@@ -398,6 +398,10 @@ pub struct LocalSignInSettings {
     pub max_failed_logins: u32,
     /// …for this many minutes.
     pub lock_minutes: u32,
+    /// Argon2id memory (KiB) and passes of new password hashes (a hash names its own, so
+    /// raising them later needs no migration).
+    pub argon2_memory_kib: u32,
+    pub argon2_passes: u32,
 }
 
 impl Default for LocalSignInSettings {
@@ -407,6 +411,8 @@ impl Default for LocalSignInSettings {
             refresh_ttl_hours: 14 * 24,
             max_failed_logins: 5,
             lock_minutes: 15,
+            argon2_memory_kib: 19_456,
+            argon2_passes: 2,
         }
     }
 }
@@ -739,6 +745,12 @@ impl Settings {
             local.max_failed_logins.into(),
         )?;
         positive("auth.local.lock_minutes", local.lock_minutes.into())?;
+        if local.argon2_memory_kib < 8 || local.argon2_passes == 0 {
+            return Err(SettingError::new(
+                "auth.local.argon2_memory_kib",
+                "Argon2id needs at least 8 KiB and one pass",
+            ));
+        }
         if self.blobs.backend == BlobBackend::S3 && self.blobs.s3.is_none() {
             return Err(SettingError::new(
                 "blobs.s3",

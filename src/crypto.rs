@@ -210,15 +210,17 @@ impl DataCipher {
     }
 }
 
-/// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, one lane, the
-/// OWASP recommendation) and a random salt, as a PHC string. Costly by design: call it off the
-/// async threads ([`tokio::task::spawn_blocking`]).
-pub fn hash_password(password: &str) -> Result<String, String> {
+/// Hashes a password with Argon2id of `memory_kib` KiB and `passes` passes (one lane; the
+/// OWASP recommendation is 19,456 KiB and 2 passes, the defaults of `auth.local`) and a random
+/// salt, as a PHC string that names its parameters. Costly by design: call it off the async
+/// threads ([`tokio::task::spawn_blocking`]).
+pub fn hash_password(password: &str, memory_kib: u32, passes: u32) -> Result<String, String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    argon2::Argon2::default()
+    let params = argon2::Params::new(memory_kib, passes, 1, None).map_err(|e| e.to_string())?;
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
@@ -361,12 +363,28 @@ mod tests {
 
     #[test]
     fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("Anquan2026").unwrap();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        let hash = hash_password("Anquan2026", 19_456, 2).unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password(&hash, "Anquan2026"));
         assert!(!verify_password(&hash, "Anquan2027"));
         assert!(!verify_password("not a hash", "Anquan2026"));
-        assert_ne!(hash, hash_password("Anquan2026").unwrap(), "salted");
+        assert_ne!(
+            hash,
+            hash_password("Anquan2026", 19_456, 2).unwrap(),
+            "salted"
+        );
+        let light = hash_password("Anquan2026", 256, 1).unwrap();
+        assert!(
+            light.starts_with("$argon2id$v=19$m=256,t=1,p=1$"),
+            "{light}"
+        );
+        assert!(
+            verify_password(&light, "Anquan2026"),
+            "the hash names its parameters"
+        );
         for _ in 0..50 {
             let pw = generate_password().unwrap();
             assert_eq!(pw.len(), 12);

@@ -312,7 +312,7 @@ pub async fn import(
     let hashes: Vec<AppResult<String>> = futures_util::stream::iter(
         secrets
             .iter()
-            .map(|(_, plain)| service::hash_password(plain.clone())),
+            .map(|(_, plain)| service::hash_password(&cx.svc.settings.auth.local, plain.clone())),
     )
     .buffered(2)
     .collect()

@@ -212,9 +212,13 @@ pub fn new_row(
     }
 }
 
-/// Argon2id off the async threads.
-pub async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password))
+/// Argon2id with the configured cost, off the async threads.
+pub async fn hash_password(
+    local: &crate::config::LocalSignInSettings,
+    password: String,
+) -> AppResult<String> {
+    let (memory, passes) = (local.argon2_memory_kib, local.argon2_passes);
+    tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password, memory, passes))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::bug)
@@ -264,7 +268,7 @@ pub async fn create(
         .map(|p| p.expose().to_owned())
         .or_else(|| generated.clone())
         .unwrap_or_default();
-    let password_hash = hash_password(password).await?;
+    let password_hash = hash_password(&cx.svc.settings.auth.local, password).await?;
     let encrypt = |v: &str| cipher.encrypt(v).map_err(AppError::bug);
     let (id_number_enc, phone_enc) = (encrypt(&body.id_number)?, encrypt(&body.phone)?);
     let spec = CreateSpec {

@@ -3,7 +3,7 @@
 //! an ended sign-in's access tokens are refused at once (the authentication layer checks the
 //! token's `sid`). A refresh token is good once; using one a second time ends its sign-in.
 //! Failed passwords in a row lock the account for a while.
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -22,11 +22,23 @@ use crate::error::{AppError, AppResult, Code};
 /// The record type of a sign-in, in audit records.
 pub const SIGN_IN: &str = "learner_sign_in";
 
-/// A hash no password matches, verified when the login names nobody, so that an unknown login
-/// costs the same time as a wrong password and the answer's timing says nothing.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    crate::crypto::hash_password("no learner has this password 0").unwrap_or_default()
-});
+/// A hash no password matches (of the configured cost), verified when the login names nobody,
+/// so that an unknown login costs the same time as a wrong password and the answer's timing
+/// says nothing.
+static DUMMY_HASH: OnceLock<String> = OnceLock::new();
+
+fn dummy_hash(local: &crate::config::LocalSignInSettings) -> String {
+    DUMMY_HASH
+        .get_or_init(|| {
+            crate::crypto::hash_password(
+                "no learner has this password 0",
+                local.argon2_memory_kib,
+                local.argon2_passes,
+            )
+            .unwrap_or_default()
+        })
+        .clone()
+}
 
 fn login_failed() -> AppError {
     AppError::unauthorized(Code::LoginFailed, "the login or the password is wrong")
@@ -131,7 +143,7 @@ pub async fn login(cx: &Cx<Public>, body: LoginRequest) -> AppResult<TokenPair> 
     };
     let password = body.password.expose().to_owned();
     let Some(row) = row else {
-        verify(DUMMY_HASH.clone(), password).await?;
+        verify(dummy_hash(&cx.svc.settings.auth.local), password).await?;
         return Err(login_failed());
     };
     cx.audit
@@ -275,7 +287,11 @@ pub async fn change_password(cx: &Cx<Selves>, body: PasswordChange) -> AppResult
             "the current password is wrong",
         ));
     }
-    let hash = service::hash_password(body.new_password.expose().to_owned()).await?;
+    let hash = service::hash_password(
+        &cx.svc.settings.auth.local,
+        body.new_password.expose().to_owned(),
+    )
+    .await?;
     let tx = cx.begin().await?;
     repo::set_password(tx.conn(), id, &hash).await?;
     repo::clear_failures(tx.conn(), id).await?;

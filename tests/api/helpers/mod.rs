@@ -126,6 +126,10 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.audit.lease_ttl_secs = 3;
     s.changes.sequence_interval_ms = 50;
     s.shutdown_timeout_secs = 5;
+    // Light password hashes: the production cost (19 MiB a hash) would trip the allocation
+    // bounds of the streaming tests that run beside these.
+    s.auth.local.argon2_memory_kib = 256;
+    s.auth.local.argon2_passes = 1;
     s
 }
 
