@@ -66,7 +66,7 @@ pub async fn create_learner(
 #[utoipa::path(
     tag = super::TAG,
     params(super::import::ImportQuery),
-    request_body(description = "The CSV file", content((String = "text/csv"))),
+    request_body(description = "The CSV file: its bytes, UTF-8", content((crate::http::upload::BinaryFile = "text/csv"))),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The report of every row", body = super::import::ImportReport),
