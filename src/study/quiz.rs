@@ -53,10 +53,22 @@ pub struct QuizAttemptCreate {
     /// The learner's active enrolment that holds the quiz's course.
     #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
     pub enrolment_id: Uuid,
-    /// Question id → the indices (from 0) of the options chosen. A question left out scores
-    /// nothing. At most 200 entries.
+    /// The answers, one a question (at most 200). A question left out scores nothing; a
+    /// question answered twice counts its last answer.
     #[validate(length(max = 200))]
-    pub answers: BTreeMap<String, Vec<OptionIndex>>,
+    #[schema(max_items = 200)]
+    pub answers: Vec<Answer>,
+}
+
+/// The answer to one question.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// The question's id.
+    pub question_id: crate::domain::Label,
+    /// The indices (from 0) of the options chosen.
+    #[schema(max_items = 10)]
+    pub chosen: Vec<OptionIndex>,
 }
 
 /// The index (from 0) of an option: an integer 0–9, written as JSON allows (`1` or `1.0`).
@@ -183,7 +195,12 @@ pub async fn attempt(
     let chosen: BTreeMap<String, Vec<u32>> = body
         .answers
         .iter()
-        .map(|(q, picks)| (q.clone(), picks.iter().map(|p| p.0).collect()))
+        .map(|a| {
+            (
+                a.question_id.to_string(),
+                a.chosen.iter().map(|p| p.0).collect(),
+            )
+        })
         .collect();
     let correct = quiz.score(&chosen);
     let total = quiz.questions.len();

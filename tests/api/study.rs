@@ -732,10 +732,10 @@ async fn studied_time_is_held_until_the_quiz_is_passed_and_quiz_time_is_not_stud
             }
         };
         // 3 of 5 is 60 %: below the pass mark.
-        let failed = attempt(json!({"q1": [0], "q2": [0], "q3": [1], "q4": [1], "q5": [0]})).await;
+        let failed = attempt(json!([{"question_id": "q1", "chosen": [0]}, {"question_id": "q2", "chosen": [0]}, {"question_id": "q3", "chosen": [1]}, {"question_id": "q4", "chosen": [1]}, {"question_id": "q5", "chosen": [0]}])).await;
         assert_eq!((failed["correct"].as_i64(), failed["passed"].as_bool(), failed["released_seconds"].as_i64()), (Some(3), Some(false), Some(0)));
         // 4 of 5 is 80 %: passes, and the held time is released.
-        let passed = attempt(json!({"q1": [0], "q2": [1, 0], "q3": [1], "q4": [0], "q5": [1]})).await;
+        let passed = attempt(json!([{"question_id": "q1", "chosen": [0]}, {"question_id": "q2", "chosen": [1, 0]}, {"question_id": "q3", "chosen": [1]}, {"question_id": "q4", "chosen": [0]}, {"question_id": "q5", "chosen": [1]}])).await;
         assert_eq!((passed["correct"].as_i64(), passed["passed"].as_bool(), passed["released_seconds"].as_i64()), (Some(4), Some(true), Some(30)));
         let progress = app.get_json(&format!("/api/v1/enrolments/{}", s.enrolment), Some(&t)).await;
         let course = &progress["courses"][0];
@@ -743,7 +743,7 @@ async fn studied_time_is_held_until_the_quiz_is_passed_and_quiz_time_is_not_stud
         // From now on study is credited at once, and a second pass releases nothing more.
         let credited = after(&app, &t, &id, 30, 60).await;
         assert_eq!((credited["credited_seconds"].as_i64(), credited["held"].as_bool()), (Some(30), Some(false)));
-        let again = attempt(json!({"q1": [0], "q2": [1, 0], "q3": [1], "q4": [0], "q5": [0]})).await;
+        let again = attempt(json!([{"question_id": "q1", "chosen": [0]}, {"question_id": "q2", "chosen": [1, 0]}, {"question_id": "q3", "chosen": [1]}, {"question_id": "q4", "chosen": [0]}, {"question_id": "q5", "chosen": [0]}])).await;
         assert_eq!((again["passed"].as_bool(), again["released_seconds"].as_i64()), (Some(true), Some(0)));
         assert_eq!(credited_total(&app, &s).await, 60);
         // Quizzes are not sessions: a session on a quiz is refused.
