@@ -100,12 +100,38 @@ impl IfMatch {
             Err(AppError::precondition_failed())
         }
     }
+
+    /// The answer when the checked version changed before the update could be written (a
+    /// concurrent writer won): 412 for a request that named the version it read, 409
+    /// `concurrent_change` for `If-Match: *`, whose precondition held and which may simply retry.
+    pub fn lost_race(&self) -> AppError {
+        if self.0.as_deref() == Some("*") {
+            AppError::new(
+                crate::error::Code::ConcurrentChange,
+                "the resource changed while this update was written; retry",
+            )
+        } else {
+            AppError::precondition_failed()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::Code;
+
+    #[test]
+    fn a_lost_race_is_a_412_for_a_named_version_and_a_409_for_any() {
+        assert_eq!(
+            IfMatch::of(Some("*")).lost_race().code(),
+            Code::ConcurrentChange
+        );
+        assert_eq!(
+            IfMatch::of(Some("\"v3\"")).lost_race().code(),
+            Code::EtagMismatch
+        );
+    }
 
     #[test]
     fn the_documented_header_has_the_checked_pattern() {

@@ -304,7 +304,7 @@ pub async fn update(
     row.version = Set(current.version + 1);
     row.updated_at = Set(db::now());
     if !repo::update_if_version(tx.conn(), id, row, current.version).await? {
-        return Err(AppError::precondition_failed());
+        return Err(if_match.lost_race());
     }
     let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
     tx.invalidate(registry_scope(&updated.city_code)).await?;

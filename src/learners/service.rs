@@ -436,7 +436,7 @@ pub async fn update(
         .await
         .map_err(taken)?
     {
-        return Err(AppError::precondition_failed());
+        return Err(if_match.lost_race());
     }
     let updated = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
     commit(tx, cipher, updated).await
