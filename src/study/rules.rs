@@ -209,6 +209,21 @@ mod tests {
     }
 
     #[test]
+    fn seeking_ahead_to_the_frontier_itself_is_seeking_and_nothing_refused_takes_no_time() {
+        // A jump to exactly the frontier is within what was credited: no fast-forward.
+        let d = decide(&before(0, 500), &beat(30, 500), &RULES);
+        assert_eq!(
+            (d.credit, d.position, d.refused),
+            (0, 500, Some((Reason::Repeat, 30)))
+        );
+        // A missed check on a heartbeat with no time elapsed refuses no seconds.
+        let mut b = before(100, 100);
+        b.check_due_since = Some(t(-61));
+        let d = decide(&b, &beat(0, 100), &RULES);
+        assert_eq!((d.check_missed, d.refused), (true, None));
+    }
+
+    #[test]
     fn re_watching_and_seeking_back_earn_nothing_and_credit_resumes_at_the_frontier() {
         let d = decide(&before(400, 500), &beat(30, 430), &RULES);
         assert_eq!((d.credit, d.position, d.frontier), (0, 430, 500));
