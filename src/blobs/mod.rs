@@ -125,6 +125,16 @@ impl Blobs {
         })
     }
 
+    /// Reads the whole of `key` into memory: only for small files (quizzes, face images).
+    pub async fn read_all(&self, key: &str) -> Result<Vec<u8>, object_store::Error> {
+        let mut read = self.get(key, None).await?;
+        let mut bytes = Vec::with_capacity(read.size as usize);
+        while let Some(chunk) = read.body.next().await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        Ok(bytes)
+    }
+
     /// Stores `bytes` (already in memory) at `key`.
     pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<Stored, object_store::Error> {
         let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);

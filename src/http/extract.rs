@@ -179,6 +179,13 @@ pub fn non_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
 }
 
 /// An optional UUID parameter in its standard form.
+/// Present (even as null) is `Some`: null is a value for fields that may be cleared.
+pub fn double_option<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 pub fn optional_uuid<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<uuid::Uuid>, D::Error> {

@@ -1,6 +1,6 @@
 //! API types of institutions. Every rule of a field lives in its domain type.
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -39,13 +39,6 @@ pub struct InstitutionCreate {
     pub platform_url: WebUrl,
     /// Introduction of the institution.
     pub introduction: LongText,
-}
-
-/// Present (even as null) is `Some`: null is a value for fields that may be cleared.
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// The body of an update: only the fields to change (at least one). The credit code and the
@@ -105,7 +98,7 @@ pub struct InstitutionUpdate {
     /// Last day of the business term; send null for long-term.
     #[serde(
         default,
-        deserialize_with = "double_option",
+        deserialize_with = "crate::http::extract::double_option",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<CalendarDate>)]

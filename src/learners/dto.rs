@@ -97,13 +97,6 @@ pub struct LearnerCreate {
     pub password: Option<Password>,
 }
 
-/// Present (even as null) is `Some`: null is a value for fields that may be cleared.
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// The body of an update: only the fields to change (at least one). The institution cannot
 /// change; the password is the learner's own (`POST /me/password`).
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
@@ -177,7 +170,7 @@ pub struct LearnerUpdate {
     /// The operation item (null for a learner of another category than special operation).
     #[serde(
         default,
-        deserialize_with = "double_option",
+        deserialize_with = "crate::http::extract::double_option",
         skip_serializing_if = "Option::is_none"
     )]
     #[schema(value_type = Option<OperationTypeCode>)]

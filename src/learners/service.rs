@@ -570,21 +570,16 @@ pub async fn portrait_bytes<C: ConnectionTrait>(
     blobs: &crate::blobs::Blobs,
     learner: Uuid,
 ) -> AppResult<Option<Vec<u8>>> {
-    use futures_util::StreamExt;
     let Some(row) = repo::find_any(db, learner).await? else {
         return Ok(None);
     };
     let Some(key) = row.portrait_key else {
         return Ok(None);
     };
-    let mut read = blobs
-        .get(&key, None)
+    let sealed = blobs
+        .read_all(&key)
         .await
         .map_err(crate::http::upload::store_failed)?;
-    let mut sealed = Vec::with_capacity(read.size as usize);
-    while let Some(chunk) = read.body.next().await {
-        sealed.extend_from_slice(&chunk.map_err(crate::http::upload::store_failed)?);
-    }
     cipher
         .decrypt_bytes(&sealed)
         .map(Some)

@@ -3,7 +3,6 @@
 //! time is held until its quiz is passed; the first pass releases it.
 use std::collections::{BTreeMap, HashMap};
 
-use futures_util::StreamExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -156,11 +155,7 @@ async fn load_quiz(cx: &Cx<Learners>, piece: &courseware::Model) -> AppResult<Qu
         .file_key
         .as_deref()
         .ok_or_else(|| AppError::new(crate::error::Code::NoFile, "the quiz has no file yet"))?;
-    let mut read = cx.svc.blobs.get(key, None).await.map_err(store_failed)?;
-    let mut bytes = Vec::with_capacity(read.size as usize);
-    while let Some(chunk) = read.body.next().await {
-        bytes.extend_from_slice(&chunk.map_err(store_failed)?);
-    }
+    let bytes = cx.svc.blobs.read_all(key).await.map_err(store_failed)?;
     quiz::parse(&bytes).map_err(AppError::bug)
 }
 
