@@ -33,6 +33,47 @@ pub struct Settings {
     pub blobs: BlobSettings,
     pub courses: CourseSettings,
     pub study: StudySettings,
+    pub certificates: CertificateSettings,
+}
+
+/// Certificates of training hours and their PDF.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CertificateSettings {
+    /// The public address of this API as the learner's employer or a regulator reaches it:
+    /// the QR code on a certificate is `<this>/api/v1/certificates/<number>/verify?code=<code>`.
+    pub public_base_url: String,
+    /// CJK fonts to set a certificate's PDF in, the first present is used (Debian's
+    /// `fonts-wqy-microhei`, then `fonts-noto-cjk`'s Simplified Chinese face). Without any, the
+    /// PDF answers 503 and everything else works.
+    pub fonts: Vec<FontFile>,
+}
+
+/// A font file, and the face to use when it is a collection (`.ttc`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FontFile {
+    pub path: PathBuf,
+    #[serde(default)]
+    pub index: usize,
+}
+
+impl Default for CertificateSettings {
+    fn default() -> Self {
+        Self {
+            public_base_url: "http://127.0.0.1:8080".into(),
+            fonts: vec![
+                FontFile {
+                    path: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into(),
+                    index: 0,
+                },
+                FontFile {
+                    path: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc".into(),
+                    index: 2,
+                },
+            ],
+        }
+    }
 }
 
 /// Study: programmes, sessions and the rules of credit.
@@ -490,6 +531,7 @@ impl Default for Settings {
             blobs: BlobSettings::default(),
             courses: CourseSettings::default(),
             study: StudySettings::default(),
+            certificates: CertificateSettings::default(),
         }
     }
 }
@@ -649,6 +691,15 @@ impl Settings {
                 .map_err(|e| SettingError::new("metrics_listen", format!("not HOST:PORT ({e})")))?;
         }
         self.trusted_proxy_nets()?;
+        let base = &self.certificates.public_base_url;
+        if !(base.starts_with("https://") || base.starts_with("http://"))
+            || base.contains(['?', '#'])
+        {
+            return Err(SettingError::new(
+                "certificates.public_base_url",
+                "not an http(s) address without query or fragment",
+            ));
+        }
         positive("http.body_timeout_secs", self.http.body_timeout_secs)?;
         positive(
             "http.request_head_timeout_secs",

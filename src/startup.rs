@@ -145,6 +145,7 @@ struct Shared {
     cities: web::Data<cities::Catalog>,
     programmes: web::Data<enrolments::programmes::Programmes>,
     verifier: web::Data<study::verifier::Verifier>,
+    fonts: web::Data<crate::media::pdf::Fonts>,
     metrics: Arc<Metrics>,
     auth: Arc<Authenticator>,
     limits: Arc<RateLimits>,
@@ -188,6 +189,13 @@ impl Application {
         .map_err(StartError::Setup)?;
         let verifier = study::verifier::Verifier::from_settings(&settings.study.verifier)
             .map_err(StartError::Setup)?;
+        let fonts = crate::media::pdf::Fonts::new(settings.certificates.fonts.clone());
+        if !fonts.any_present() {
+            tracing::warn!(
+                "no CJK font is installed (certificates.fonts): certificate PDFs answer 503 \
+                 until one is (Debian: fonts-wqy-microhei)"
+            );
+        }
         let metrics = Arc::new(Metrics::new().map_err(|e| StartError::Setup(e.to_string()))?);
         let auth = Arc::new(Authenticator::from_settings(&settings).map_err(StartError::Setup)?);
         let cipher = DataCipher::from_settings(&settings).map_err(StartError::Setup)?;
@@ -243,6 +251,7 @@ impl Application {
             }),
             cities: web::Data::new(cities),
             programmes: web::Data::new(programmes),
+            fonts: web::Data::new(fonts),
             verifier: web::Data::new(verifier),
             metrics: metrics.clone(),
             auth,
@@ -416,6 +425,7 @@ fn serve(
             .app_data(shared.services.clone())
             .app_data(shared.cities.clone())
             .app_data(shared.programmes.clone())
+            .app_data(shared.fonts.clone())
             .app_data(shared.verifier.clone())
             .app_data(web::Data::from(shared.metrics.clone()))
             .app_data(web::Data::from(shared.auth.clone()))

@@ -25,6 +25,8 @@ crate::policy!(/// Who may issue a certificate: the learner's institution.
     Issuers = &[Role::InstitutionAdmin]);
 crate::policy!(/// Who may revoke one: the regulators.
     Revokers = &[Role::ProvinceAdmin, Role::CityAdmin]);
+crate::policy!(/// Who may have a certificate's PDF (it carries the verification code): its holders.
+    Holders = &[Role::InstitutionAdmin, Role::Learner]);
 crate::policy!(/// Who may read a certificate's record.
     Readers = &[Role::ProvinceAdmin, Role::CityAdmin, Role::InstitutionAdmin, Role::PlatformOperator, Role::Learner]);
 
@@ -417,4 +419,128 @@ pub async fn revoke(
     tx.changed(RESOURCE, m.id, Operation::Updated, 2, &answer)?;
     tx.commit(200, &answer).await?;
     Ok(answer)
+}
+
+/// The certificate as a one-page A4 PDF: its facts in Chinese, the verification code, and a
+/// QR code of the public verification address. A revoked certificate says so on its face.
+#[tracing::instrument(skip_all)]
+pub async fn pdf(cx: &Cx<Holders>, number: &str) -> AppResult<Vec<u8>> {
+    // A server that cannot set Chinese text says so before anything else.
+    let fonts = cx.data::<crate::media::pdf::Fonts>()?;
+    let font = fonts.get().await.map_err(|e| {
+        tracing::error!(error = %e, "certificate PDF");
+        AppError::not_installed(
+            "no CJK font to set the certificate in is installed on the server (certificates.fonts)",
+        )
+    })?;
+    let m = by_number(cx.db.get_ref(), number)
+        .await?
+        .filter(|m| may_read(&cx.actor, m))
+        .ok_or_else(AppError::not_found)?;
+    cx.audit
+        .set_resource(RESOURCE, &m.number, Some(&m.city_code));
+    let institution_name =
+        crate::institutions::entity::institution::Entity::find_by_id(m.institution_id)
+            .one(cx.db.get_ref())
+            .await?
+            .map(|i| i.name)
+            .unwrap_or_default();
+    let c = to_dto(cx, m, true).await?;
+    let page = certificate_page(
+        &c,
+        &institution_name,
+        &cx.svc.settings.certificates.public_base_url,
+    );
+    tokio::task::spawn_blocking(move || crate::media::pdf::render(&font, &page))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+}
+
+/// What the certificate's page says, and where.
+fn certificate_page(c: &Certificate, institution: &str, base_url: &str) -> crate::media::pdf::Page {
+    use crate::media::pdf::{Line, Qr};
+    let day = |t: DateTime<Utc>| {
+        crate::clock::shanghai_day(t)
+            .format("%Y年%m月%d日")
+            .to_string()
+    };
+    let code = c.verification_code.clone().unwrap_or_default();
+    let verify_url = format!(
+        "{}/api/v1/certificates/{}/verify?code={}",
+        base_url.trim_end_matches('/'),
+        c.number,
+        code
+    );
+    let status = match (&c.status, c.revoked_at) {
+        (CertificateStatus::Revoked, Some(at)) => format!(
+            "已撤销（{}；{}）",
+            day(at),
+            c.revoke_reason.as_deref().unwrap_or_default()
+        ),
+        (CertificateStatus::Revoked, None) => "已撤销".to_owned(),
+        (CertificateStatus::Valid, _) => "有效".to_owned(),
+    };
+    let facts = [
+        ("证书编号", c.number.clone()),
+        ("学员姓名", c.learner_name.clone()),
+        ("培训项目", c.programme_name.clone()),
+        ("培训学时", format!("{} 学时", c.hours)),
+        (
+            "培训期间",
+            format!("{} 至 {}", day(c.period_start), day(c.period_end)),
+        ),
+        ("培训机构", institution.to_owned()),
+        ("签发日期", day(c.issued_at)),
+        ("核验码", code),
+        ("证书状态", status),
+    ];
+    let mut lines = vec![
+        Line {
+            x: 70.0,
+            y: 260.0,
+            size: 24.0,
+            text: "培训学时证明".into(),
+        },
+        Line {
+            x: 52.0,
+            y: 248.0,
+            size: 12.0,
+            text: "广东省安全生产资格考试网络培训平台".into(),
+        },
+    ];
+    let mut y = 225.0;
+    for (label, value) in facts {
+        lines.push(Line {
+            x: 25.0,
+            y,
+            size: 12.0,
+            text: format!("{label}：{value}"),
+        });
+        y -= 11.0;
+    }
+    lines.push(Line {
+        x: 25.0,
+        y: 95.0,
+        size: 10.0,
+        text: "扫描二维码或访问下列地址核验本证明：".into(),
+    });
+    lines.push(Line {
+        x: 25.0,
+        y: 88.0,
+        size: 7.0,
+        text: verify_url.clone(),
+    });
+    crate::media::pdf::Page {
+        title: format!("培训学时证明 {}", c.number),
+        width: 210.0,
+        height: 297.0,
+        lines,
+        qr: Some(Qr {
+            x: 135.0,
+            y: 100.0,
+            side: 50.0,
+            data: verify_url,
+        }),
+    }
 }

@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::correct_ledger)
         .service(routes::issue_certificate)
         .service(routes::get_certificate)
+        .service(routes::get_certificate_pdf)
         .service(routes::verify_certificate)
         .service(routes::revoke_certificate);
 }

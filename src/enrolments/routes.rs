@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::http::extract::{ValidJson, ValidQuery};
 use crate::http::idempotency::{IdempotencyHeader, IdempotencyKey};
 use crate::http::responses::*;
+use crate::http::upload::BinaryFile;
 
 /// List programmes
 ///
@@ -216,6 +217,38 @@ pub async fn get_certificate(
 ) -> AppResult<HttpResponse> {
     let certificate = super::certificates::get(&cx, &path.number).await?;
     Ok(cx.reply(StatusCode::OK, &certificate))
+}
+
+/// Get a certificate as PDF
+///
+/// The certificate (学时证明) as a one-page A4 PDF for its holders, the learner and its
+/// institution: number, masked name, programme, hours, period, institution, the verification
+/// code, its status (a revoked one says so on its face) and a QR code of the public
+/// verification address (`certificates.public_base_url`). Set in a CJK font installed on the
+/// server, embedded as a subset; a server without one answers 503 naming it.
+#[utoipa::path(
+    tag = super::TAG,
+    params(super::certificates::NumberPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The PDF", content((BinaryFile = "application/pdf"))),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/certificates/{number}/pdf")]
+pub async fn get_certificate_pdf(
+    cx: Cx<super::certificates::Holders>,
+    path: web::Path<super::certificates::NumberPath>,
+) -> AppResult<HttpResponse> {
+    let pdf = super::certificates::pdf(&cx, &path.number).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{}.pdf\"", path.number.as_str()),
+        ))
+        .body(pdf))
 }
 
 /// Verify a certificate

@@ -89,7 +89,7 @@ codes! {
     IfMatchRequired = ("if_match_required", 428, "the update needs If-Match with the resource's ETag"),
     RateLimited = ("rate_limited", 429, "the caller exceeded its rate limit, or its client has too many connections open; see `Retry-After`"),
     InternalError = ("internal_error", 500, "an unexpected error; the answer names no internals"),
-    ServiceUnavailable = ("service_unavailable", 503, "the database or the file store is unreachable, or the server is stopping; see `Retry-After`"),
+    ServiceUnavailable = ("service_unavailable", 503, "the database or the file store is unreachable, or the server is stopping (see `Retry-After`); or a part the operation needs is not installed on the server (no `Retry-After`: `detail` names it)"),
 }
 
 /// The table of codes by status, as Markdown, for the contract's description.

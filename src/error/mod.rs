@@ -234,6 +234,12 @@ impl AppError {
         }
     }
 
+    /// 503 for a part the server needs and does not have installed (a font): retrying soon
+    /// does not help, so no `Retry-After`.
+    pub fn not_installed(detail: &'static str) -> Self {
+        Self::new(Code::ServiceUnavailable, detail)
+    }
+
     /// 500: the cause is logged, never answered.
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self {

@@ -302,6 +302,7 @@ async fn download(
     assert_eq!(res.status(), 200);
     let mut file = tempfile::NamedTempFile::new().unwrap();
     let mut size = 0u64;
+    let measuring = crate::template::MEASURING.write().await;
     LARGEST.store(0, Ordering::Relaxed);
     let mut body = res.bytes_stream();
     while let Some(chunk) = body.next().await {
@@ -310,6 +311,7 @@ async fn download(
         file.write_all(&chunk).unwrap();
     }
     let largest = LARGEST.load(Ordering::Relaxed);
+    drop(measuring);
     (file, size, largest)
 }
 

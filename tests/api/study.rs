@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::courses::{Filer, approve_and_publish, course_body, filer, move_to, upload};
-use crate::helpers::{TestApp, assert_problem, each_backend_with};
+use crate::helpers::{TestApp, assert_problem, each_backend_with, tool};
 use crate::learners::{create_learner, id_number, learner_body, sign_in};
 
 const LONG: &[u8] = include_bytes!("fixtures/lecture-20min.mp4");
@@ -759,6 +759,76 @@ async fn studied_time_is_held_until_the_quiz_is_passed_and_quiz_time_is_not_stud
     .await;
 }
 
+#[tokio::test]
+async fn a_server_without_a_cjk_font_answers_503_naming_it_for_the_pdf_and_works_otherwise() {
+    each_backend_with(
+        |s| {
+            s.certificates.fonts = vec![safetrain::config::FontFile {
+                path: "/nonexistent/font.ttc".into(),
+                index: 0,
+            }]
+        },
+        |app| async move {
+            let f = filer(&app, "440100", 1).await;
+            let res = app
+                .get(
+                    "/api/v1/certificates/GD2026000000000000/pdf",
+                    Some(&f.admin),
+                )
+                .await;
+            assert!(res.headers().get("retry-after").is_none());
+            let p = assert_problem(res, 503, "service_unavailable").await;
+            assert!(p["detail"].as_str().unwrap().contains("CJK font"), "{p}");
+            assert_eq!(app.get("/api/v1/programmes", None).await.status(), 200);
+        },
+    )
+    .await;
+}
+
+/// The certificate's PDF as `token` gets it, saved to a temporary file.
+async fn pdf_file(app: &TestApp, token: &str, number: &str) -> tempfile::NamedTempFile {
+    // Reading the font (megabytes, once per server) must not count in a test measuring
+    // allocations meanwhile.
+    let _quiet = crate::template::MEASURING.read().await;
+    let res = app
+        .get(&format!("/api/v1/certificates/{number}/pdf"), Some(token))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(file.path(), &bytes).unwrap();
+    file
+}
+
+/// The certificate's text as pdftotext reads it.
+async fn pdf_text(app: &TestApp, token: &str, number: &str) -> String {
+    let file = pdf_file(app, token, number).await;
+    let path = file.path().to_str().unwrap();
+    String::from_utf8(tool("pdftotext", &[path, "-"], "poppler-utils")).unwrap()
+}
+
+/// The PDF's size, and what its QR code reads as (the page rendered, then scanned by zbar).
+async fn pdf_qr(app: &TestApp, token: &str, number: &str) -> (u64, String) {
+    let file = pdf_file(app, token, number).await;
+    let size = file.as_file().metadata().unwrap().len();
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("page");
+    let (pdf, png) = (file.path().to_str().unwrap(), png.to_str().unwrap());
+    tool(
+        "pdftoppm",
+        &["-r", "150", "-png", "-singlefile", pdf, png],
+        "poppler-utils",
+    );
+    let read = tool(
+        "zbarimg",
+        &["--raw", "-q", &format!("{png}.png")],
+        "zbar-tools",
+    );
+    (size, String::from_utf8(read).unwrap().trim().to_owned())
+}
+
 async fn credited_total(app: &TestApp, s: &Studying) -> i64 {
     credited(app, s).await
 }
@@ -882,6 +952,51 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
             )
             .await;
 
+            // The PDF, for its holders: the facts in Chinese, the font a subset, a QR code
+            // that a phone reads as the verification address, which verifies it.
+            let text = pdf_text(&app, &t, &number).await;
+            for fact in [
+                "培训学时证明",
+                number.as_str(),
+                "学员姓名：张*",
+                "培训学时：0.4 学时",
+                "培训机构：培训机构1",
+                code.as_str(),
+                "证书状态：有效",
+            ] {
+                assert!(text.contains(fact), "{fact:?} in {text}");
+            }
+            let (size, qr) = pdf_qr(&app, &s.f.admin, &number).await;
+            assert!(size < 200_000, "the font is a subset: {size} bytes");
+            let path = qr
+                .strip_prefix("http://127.0.0.1:8080")
+                .unwrap_or_else(|| panic!("the QR code {qr:?} is the verification address"));
+            assert_eq!(
+                path,
+                format!("/api/v1/certificates/{number}/verify?code={code}")
+            );
+            assert_eq!(app.get_json(path, None).await["genuine"], true);
+            assert_problem(
+                app.get(
+                    &format!("/api/v1/certificates/{number}/pdf"),
+                    Some(&app.token("city_admin", Some("440100"), None)),
+                )
+                .await,
+                403,
+                "role_not_allowed",
+            )
+            .await;
+            assert_problem(
+                app.get(
+                    &format!("/api/v1/certificates/{number}/pdf"),
+                    Some(&other.admin),
+                )
+                .await,
+                404,
+                "not_found",
+            )
+            .await;
+
             // Revocation by the regulators of the learner's city, with a reason.
             let revoke = format!("/api/v1/certificates/{number}/revoke");
             let reason = json!({"reason": "学时记录经核查存在代学"});
@@ -913,6 +1028,11 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
             assert_eq!(
                 verify(&number, &code).await["certificate"]["status"],
                 "revoked"
+            );
+            let text = pdf_text(&app, &t, &number).await;
+            assert!(
+                text.contains("已撤销") && text.contains("学时记录经核查存在代学"),
+                "{text}"
             );
             assert_problem(
                 app.post(

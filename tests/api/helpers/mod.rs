@@ -411,3 +411,20 @@ pub fn via_port(url: &str, port: u16) -> String {
     let hp = postgres_host_port().unwrap_or_default();
     url.replacen(&hp, &format!("127.0.0.1:{port}"), 1)
 }
+
+/// Runs a system tool a test reads its result with (poppler's `pdftotext`, zbar's `zbarimg`),
+/// answering its standard output; `scripts/test` installs them.
+pub fn tool(program: &str, args: &[&str], package: &str) -> Vec<u8> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("this test needs `{program}` (Debian package {package}; scripts/test installs it): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
