@@ -1,7 +1,8 @@
-//! 405 answers derived from the routes: for every documented path, a route guarded by the
-//! methods it lacks answers them with 405 and `Allow` listing those it serves. It is registered
-//! before the operations, so a fixed path beside a templated one (`/courses/overdue` beside
-//! `/courses/{id}`) answers 405 for its own missing methods instead of reaching the template.
+//! 405 answers derived from the routes: a request to a documented path with a method it lacks
+//! answers 405 with `Allow` listing those it serves. A fixed path beside a templated one
+//! (`/courses/overdue` beside `/courses/{id}`) gets a route guarded by the methods it lacks,
+//! registered before the operations, so its missing methods do not reach the template; every
+//! other path's 405 is decided by the default service, once no operation took the request.
 use actix_web::{HttpResponse, Route, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::PathItem;
@@ -46,10 +47,24 @@ fn fixed_segments(template: &str) -> usize {
     template.split('/').filter(|s| !s.starts_with('{')).count()
 }
 
-/// The catch-alls of the documented paths under `prefix`, as (path below `prefix`, route). A
-/// catch-all steps aside for a request that a more specific documented path serves:
-/// `POST /learners/import` is not a POST to `/learners/{id}`, while `PATCH /courses/overdue`
-/// is still a 405 of `/courses/overdue`.
+/// Whether a less specific documented path (one with fewer fixed segments) also matches
+/// `template`: `/courses/overdue` is shadowed by `/courses/{id}`, so a PATCH to it would reach
+/// the PATCH of `/courses/{id}` unless answered before the operations.
+fn shadowed(template: &str, all: &[(String, Vec<&'static str>)]) -> bool {
+    all.iter().any(|(other, _)| {
+        other != template
+            && fixed_segments(other) < fixed_segments(template)
+            && matches(other, template)
+    })
+}
+
+/// The 405 answers of the shadowed documented paths under `prefix`, as (path below `prefix`,
+/// route), to register before the operations. A catch-all steps aside for a request that a
+/// more specific documented path serves: `POST /learners/import` is not a POST to
+/// `/learners/{id}`, while `PATCH /courses/overdue` is still a 405 of `/courses/overdue`.
+/// Every other path's 405 comes from [`Documented::not_found`] once no operation took the
+/// request: the router tries its routes in turn (each templated one by a regular expression)
+/// for every request, so only the routes that must come first do.
 pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
     let all: std::sync::Arc<Vec<(String, Vec<&'static str>)>> = std::sync::Arc::new(
         doc.paths
@@ -67,6 +82,9 @@ pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
                 return None;
             }
             if prefix.is_empty() && path.starts_with("/api/") {
+                return None;
+            }
+            if !shadowed(path, &all) {
                 return None;
             }
             let served = methods(item);
@@ -90,6 +108,31 @@ pub fn fallbacks(doc: &OpenApi, prefix: &str) -> Vec<(String, Route)> {
             Some((below.to_owned(), route))
         })
         .collect()
+}
+
+/// The documented paths, most specific first, for the answer to a request no operation took.
+pub struct Documented(Vec<(String, String)>);
+
+impl Documented {
+    pub fn new(doc: &OpenApi) -> Self {
+        let mut paths: Vec<(String, String)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| (path.clone(), methods(item).join(", ")))
+            .collect();
+        paths.sort_by_key(|(path, _)| std::cmp::Reverse(fixed_segments(path)));
+        Self(paths)
+    }
+
+    /// 405 with the methods of the most specific documented path the request's path matches
+    /// (no operation took it, so its method is not one of them); 404 when none matches.
+    pub fn not_found(&self, path: &str) -> AppError {
+        match self.0.iter().find(|(template, _)| matches(template, path)) {
+            Some((_, allow)) => AppError::method_not_allowed(allow),
+            None => AppError::not_found(),
+        }
+    }
 }
 
 #[cfg(test)]

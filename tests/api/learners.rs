@@ -2,6 +2,7 @@
 //! role, never in the audit log in clear; local sign-in with rotating refresh tokens, one
 //! sign-in at a time, lockout; consents to face processing.
 use reqwest::Method;
+use safetrain::auth::sign_ins::refresh_token;
 use safetrain::learners::entity::{consent, learner};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -443,6 +444,43 @@ async fn one_sign_in_at_a_time_refresh_tokens_rotate_and_a_reused_one_ends_the_s
             "role_not_allowed",
         )
         .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_refused_and_is_no_reuse() {
+    each_backend(|app| async move {
+        let (inst, admin) = institution(&app, "440100", 1).await;
+        create_learner(&app, &admin, &learner_body(&inst, ID_NUMBER, PHONE)).await;
+        let pair = sign_in(&app, PHONE, PASSWORD).await;
+        let token = pair["refresh_token"].as_str().unwrap();
+        let hash = safetrain::crypto::token_hash(token);
+        // Its time runs out.
+        let row = refresh_token::Entity::find_by_id(hash)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the refresh token is stored as its hash");
+        let mut expired: refresh_token::ActiveModel = row.into();
+        expired.expires_at = Set(chrono::Utc::now());
+        expired.update(&app.db).await.unwrap();
+        let body = json!({"refresh_token": token});
+        assert_problem(
+            app.post("/api/v1/auth/refresh", None, &body).await,
+            401,
+            "refresh_invalid",
+        )
+        .await;
+        // Refused, not spent: asking again is no reuse, and the sign-in goes on.
+        assert_problem(
+            app.post("/api/v1/auth/refresh", None, &body).await,
+            401,
+            "refresh_invalid",
+        )
+        .await;
+        let access = pair["access_token"].as_str().unwrap();
+        assert_eq!(app.get("/api/v1/me", Some(access)).await.status(), 200);
     })
     .await;
 }
