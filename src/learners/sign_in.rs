@@ -298,3 +298,20 @@ pub async fn change_password(cx: &Cx<Selves>, body: PasswordChange) -> AppResult
     sign_ins::end_all(tx.conn(), id, cx.actor.sign_in, "password_changed").await?;
     tx.commit(204, &()).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_login_costs_a_hash_of_the_configured_cost() {
+        let local = crate::config::LocalSignInSettings {
+            argon2_memory_kib: 256,
+            argon2_passes: 1,
+            ..Default::default()
+        };
+        let hash = dummy_hash(&local);
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(hash.contains("m=256,t=1"), "{hash}");
+    }
+}

@@ -337,6 +337,7 @@ async fn one_sign_in_at_a_time_refresh_tokens_rotate_and_a_reused_one_ends_the_s
         let first = sign_in(&app, PHONE, PASSWORD).await;
         assert_eq!(first["token_type"], "Bearer");
         assert_eq!(first["expires_in"], 900);
+        assert_eq!(first["refresh_expires_in"], 14 * 24 * 3600, "two weeks");
         let first_access = first["access_token"].as_str().unwrap().to_owned();
         assert_eq!(
             app.get("/api/v1/me", Some(&first_access)).await.status(),
