@@ -334,14 +334,34 @@ fn may_read(actor: &Actor, m: &certificate::Model) -> bool {
     }
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn get(cx: &Cx<Readers>, number: &str) -> AppResult<Certificate> {
+/// The certificate `number` if the caller may read it (else 404), noted in the audit record.
+async fn readable<P: crate::auth::Policy<Caller = Actor>>(
+    cx: &Cx<P>,
+    number: &str,
+) -> AppResult<certificate::Model> {
     let m = by_number(cx.db.get_ref(), number)
         .await?
         .filter(|m| may_read(&cx.actor, m))
         .ok_or_else(AppError::not_found)?;
     cx.audit
         .set_resource(RESOURCE, &m.number, Some(&m.city_code));
+    Ok(m)
+}
+
+/// The name of the institution that trained the learner, printed and verified.
+async fn institution_name<C: sea_orm::ConnectionTrait>(db: &C, id: Uuid) -> AppResult<String> {
+    Ok(
+        crate::institutions::entity::institution::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|i| i.name)
+            .unwrap_or_default(),
+    )
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(cx: &Cx<Readers>, number: &str) -> AppResult<Certificate> {
+    let m = readable(cx, number).await?;
     let with_code = matches!(cx.actor.role, Role::Learner | Role::InstitutionAdmin);
     to_dto(cx, m, with_code).await
 }
@@ -369,12 +389,7 @@ pub async fn verify(cx: &Cx<Public>, number: &str, code: &str) -> AppResult<Veri
             certificate: None,
         });
     }
-    let institution_name =
-        crate::institutions::entity::institution::Entity::find_by_id(m.institution_id)
-            .one(cx.db.get_ref())
-            .await?
-            .map(|i| i.name)
-            .unwrap_or_default();
+    let institution_name = institution_name(cx.db.get_ref(), m.institution_id).await?;
     let c = to_dto(cx, m, false).await?;
     Ok(Verification {
         genuine: true,
@@ -433,18 +448,8 @@ pub async fn pdf(cx: &Cx<Holders>, number: &str) -> AppResult<Vec<u8>> {
             "no CJK font to set the certificate in is installed on the server (certificates.fonts)",
         )
     })?;
-    let m = by_number(cx.db.get_ref(), number)
-        .await?
-        .filter(|m| may_read(&cx.actor, m))
-        .ok_or_else(AppError::not_found)?;
-    cx.audit
-        .set_resource(RESOURCE, &m.number, Some(&m.city_code));
-    let institution_name =
-        crate::institutions::entity::institution::Entity::find_by_id(m.institution_id)
-            .one(cx.db.get_ref())
-            .await?
-            .map(|i| i.name)
-            .unwrap_or_default();
+    let m = readable(cx, number).await?;
+    let institution_name = institution_name(cx.db.get_ref(), m.institution_id).await?;
     let c = to_dto(cx, m, true).await?;
     let page = certificate_page(
         &c,
