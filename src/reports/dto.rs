@@ -91,3 +91,17 @@ pub struct CatalogueEntry {
     /// Its teachers with their profiles.
     pub teachers: Vec<TeacherProfile>,
 }
+
+/// How many people's face data the platform holds, against the filing threshold.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FaceDataSummary {
+    /// Learners whose face data (a portrait, or a kept face capture) the platform holds now.
+    pub learners_with_face_data: i64,
+    /// The number from which the platform must file (100,000 people).
+    #[schema(example = 100000)]
+    pub filing_threshold: i64,
+    /// True once the count has reached the threshold.
+    pub filing_required: bool,
+    /// When it was counted.
+    pub counted_at: DateTime<Utc>,
+}

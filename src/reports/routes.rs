@@ -13,6 +13,36 @@ use crate::reference::Catalogue;
 crate::policy!(/// Who reads the catalogue, within their scope.
     Readers = &[crate::auth::Role::ProvinceAdmin, crate::auth::Role::CityAdmin, crate::auth::Role::InstitutionAdmin, crate::auth::Role::PlatformOperator]);
 
+crate::policy!(/// Who watches the face data held: the province and the platform's operators.
+    FaceDataReaders = &[crate::auth::Role::ProvinceAdmin, crate::auth::Role::PlatformOperator]);
+
+/// The face data held
+///
+/// How many learners' face data (a portrait, or a kept face capture) the platform holds now,
+/// counted at the request, against the 100,000 people from which it must file (the same count
+/// is `safetrain_face_data_subjects` in `/metrics`). For the province's regulators and the
+/// platform's operators.
+#[utoipa::path(
+    tag = super::TAG,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The count", body = FaceDataSummary),
+        SignedInErrors,
+    )
+)]
+#[get("/reports/face-data")]
+pub async fn get_face_data(cx: Cx<FaceDataReaders>) -> AppResult<HttpResponse> {
+    let held = crate::study::jobs::face_data_subjects(cx.db.get_ref()).await?;
+    let threshold = crate::study::jobs::FACE_DATA_FILING_THRESHOLD;
+    let summary = FaceDataSummary {
+        learners_with_face_data: held,
+        filing_threshold: threshold,
+        filing_required: held >= threshold,
+        counted_at: chrono::Utc::now(),
+    };
+    Ok(cx.reply(actix_web::http::StatusCode::OK, &summary))
+}
+
 /// The course catalogue
 ///
 /// Every published course within the caller's scope (narrowed by `city` and

@@ -75,6 +75,10 @@ pub async fn end_idle(
     Ok(ended)
 }
 
+/// The number of people whose face data a platform may hold before it must file (requirements:
+/// personal information of 100,000 people brings a filing duty).
+pub const FACE_DATA_FILING_THRESHOLD: i64 = 100_000;
+
 /// Learners whose face data the platform holds: a portrait, or a kept face capture.
 pub async fn face_data_subjects<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     let sql = "SELECT COUNT(*) AS n FROM (SELECT id AS learner FROM learners WHERE portrait_key IS NOT NULL \

@@ -871,6 +871,31 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
                 }
             }
             assert_eq!(checks, 1, "one check 600 s after the start's");
+            // The learner's captures are face data the platform holds, counted for the province.
+            let held = app
+                .get_json(
+                    "/api/v1/reports/face-data",
+                    Some(&app.token("province_admin", None, None)),
+                )
+                .await;
+            assert_eq!(
+                (
+                    &held["learners_with_face_data"],
+                    &held["filing_threshold"],
+                    &held["filing_required"]
+                ),
+                (&json!(1), &json!(100_000), &json!(false))
+            );
+            assert_problem(
+                app.get(
+                    "/api/v1/reports/face-data",
+                    Some(&app.token("city_admin", Some("440100"), None)),
+                )
+                .await,
+                403,
+                "role_not_allowed",
+            )
+            .await;
             let res = app.post(&issue, Some(&s.f.admin), &json!({})).await;
             assert_eq!(
                 res.status(),
