@@ -154,6 +154,38 @@ mod tests {
         assert_eq!(e.0, "the file is not a JPEG or PNG image");
     }
 
+    /// A minimal JPEG of `w`×`h` whose frame header comes after `exif` bytes of APP1 segments,
+    /// as a camera writes EXIF data and a colour profile first.
+    fn jpeg_after(exif: usize, w: u16, h: u16) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xD8];
+        let mut left = exif;
+        while left > 0 {
+            let n = left.min(65_533);
+            out.extend_from_slice(&[0xFF, 0xE1]);
+            out.extend_from_slice(&((n + 2) as u16).to_be_bytes());
+            out.extend(std::iter::repeat_n(0u8, n));
+            left -= n;
+        }
+        out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+        out.extend_from_slice(&h.to_be_bytes());
+        out.extend_from_slice(&w.to_be_bytes());
+        out.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        out.extend_from_slice(&[0xFF, 0xD9]);
+        out
+    }
+
+    #[test]
+    fn a_jpeg_frame_header_after_large_exif_data_is_found() {
+        // 300 KB of EXIF before the frame header: within the head that is kept.
+        let file = jpeg_after(300 * 1024, 640, 480);
+        let mut ends = Ends::default();
+        for chunk in file.chunks(64 * 1024) {
+            ends.push(chunk);
+        }
+        let facts = inspect(ImageType::Jpeg, &ends.head, &ends.tail).unwrap();
+        assert_eq!((facts.width, facts.height), (640, 480));
+    }
+
     #[test]
     fn sides_must_be_within_bounds() {
         for (w, h, ok) in [
