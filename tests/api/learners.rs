@@ -486,6 +486,77 @@ async fn an_expired_refresh_token_is_refused_and_is_no_reuse() {
     .await;
 }
 
+/// `png` grown to exactly `size` bytes by a private ancillary chunk after its header.
+fn png_of_size(png: &[u8], size: usize) -> Vec<u8> {
+    let data = size - png.len() - 12;
+    let mut out = png[..33].to_vec();
+    out.extend_from_slice(&(data as u32).to_be_bytes());
+    out.extend_from_slice(b"prVt");
+    out.extend(std::iter::repeat_n(0u8, data));
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(&png[33..]);
+    assert_eq!(out.len(), size);
+    out
+}
+
+#[tokio::test]
+async fn an_image_of_exactly_the_size_cap_is_taken_and_one_byte_more_is_413() {
+    const PNG: &[u8] = include_bytes!("fixtures/teacher.png");
+    const CAP: usize = 1024 * 1024;
+    each_backend_with(
+        |s| {
+            s.blobs.max_image_mib = 1;
+            s.http.upload_timeout_secs = 300;
+        },
+        |app| async move {
+            let (inst, admin) = institution(&app, "440100", 1).await;
+            let learner =
+                create_learner(&app, &admin, &learner_body(&inst, ID_NUMBER, PHONE)).await;
+            let path = format!("/api/v1/learners/{}/portrait", learner["id"].as_str().unwrap());
+            let put = |body: reqwest::Body| {
+                app.request(Method::PUT, &path, Some(&admin))
+                    .header("Content-Type", "image/png")
+                    .body(body)
+                    .send()
+            };
+            // With a Content-Length, and sent in chunks without one (counted while read).
+            let chunked = |bytes: Vec<u8>| {
+                let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+                    bytes.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+                reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
+            };
+            for (size, status) in [(CAP, 200), (CAP + 1, 413)] {
+                let file = png_of_size(PNG, size);
+                let res = put(file.clone().into()).await.unwrap();
+                assert_eq!(res.status(), status, "{size} bytes with a length");
+                let res = put(chunked(file)).await.unwrap();
+                assert_eq!(res.status(), status, "{size} bytes in chunks");
+            }
+            // A declared length over the cap is refused before a byte of the body is read.
+            let mut stream =
+                tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+                    .await
+                    .unwrap();
+            let head = format!(
+                "PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                CAP * 100
+            );
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut answer = vec![0u8; 12];
+            tokio::time::timeout(
+                std::time::Duration::from_secs(60),
+                stream.read_exact(&mut answer),
+            )
+            .await
+            .expect("an answer without the body being sent")
+            .unwrap();
+            assert_eq!(&answer, b"HTTP/1.1 413");
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn repeated_failures_lock_the_account_for_a_while() {
     each_backend_with(
