@@ -317,3 +317,31 @@ pub async fn correct(
     tx.commit(201, &answer).await?;
     Ok(answer)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    fn totals(entries: &[(&str, i64)]) -> (i64, i64, i64) {
+        let mut t = Totals::default();
+        for (kind, seconds) in entries {
+            t.add(kind, *seconds);
+        }
+        (t.credited_seconds, t.held_seconds, t.refused_seconds)
+    }
+
+    #[test]
+    fn each_kind_of_entry_rolls_up_where_it_counts() {
+        // Credit, voids and corrections count (voids are negative entries).
+        assert_eq!(
+            totals(&[("credit", 30), ("void", -20), ("correction", 5)]),
+            (15, 0, 0)
+        );
+        // Held time waits for the quiz; a voided hold is taken off what is held.
+        assert_eq!(totals(&[("hold", 30), ("void_hold", -10)]), (0, 20, 0));
+        // A release moves held time into credit.
+        assert_eq!(totals(&[("hold", 30), ("release", 30)]), (30, 0, 0));
+        // Refused time is kept apart, counting nowhere else.
+        assert_eq!(totals(&[("credit", 30), ("refused", 12)]), (30, 0, 12));
+    }
+}
