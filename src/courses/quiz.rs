@@ -191,4 +191,68 @@ mod tests {
         );
         assert!(parse(b"[]").is_err());
     }
+
+    /// A quiz of `n` single-choice questions, question `i` with `options` options, id `id(i)`,
+    /// text `text` and answer `answer`.
+    fn quiz(n: usize, id: impl Fn(usize) -> String, options: usize, answer: &str) -> String {
+        let options: Vec<String> = (0..options).map(|o| format!("\"选项{o}\"")).collect();
+        let questions: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"id": "{}", "kind": "single", "text": "问题", "options": [{}], "answer": {answer}}}"#,
+                    id(i),
+                    options.join(", ")
+                )
+            })
+            .collect();
+        format!(r#"{{"questions": [{}]}}"#, questions.join(", "))
+    }
+
+    #[test]
+    fn the_quiz_rules_hold_at_their_boundaries() {
+        let ok = |text: String| parse(text.as_bytes()).map(|_| ());
+        let qid = |i: usize| format!("q{i}");
+        // 1 to 200 questions.
+        assert!(ok(quiz(200, qid, 2, "[0]")).is_ok());
+        assert!(
+            ok(quiz(201, qid, 2, "[0]"))
+                .unwrap_err()
+                .contains("1 to 200")
+        );
+        // Ids of 1 to 64 characters.
+        assert!(ok(quiz(1, |_| "问".repeat(64), 2, "[0]")).is_ok());
+        assert!(
+            ok(quiz(1, |_| "问".repeat(65), 2, "[0]"))
+                .unwrap_err()
+                .contains("ids")
+        );
+        assert!(
+            ok(quiz(1, |_| String::new(), 2, "[0]"))
+                .unwrap_err()
+                .contains("ids")
+        );
+        // 2 to 10 options for a choice.
+        assert!(ok(quiz(1, qid, 10, "[9]")).is_ok());
+        assert!(ok(quiz(1, qid, 11, "[0]")).unwrap_err().contains("options"));
+        assert!(ok(quiz(1, qid, 1, "[0]")).unwrap_err().contains("options"));
+        // One answer, an index of an option, no repeats, none empty.
+        for answer in ["[]", "[0, 0]", "[0, 1]", "[10]"] {
+            assert!(
+                ok(quiz(1, qid, 10, answer))
+                    .unwrap_err()
+                    .contains("wrong answer"),
+                "{answer}"
+            );
+        }
+        let multiple = |answer: &str| {
+            quiz(1, qid, 3, answer).replace(r#""kind": "single""#, r#""kind": "multiple""#)
+        };
+        assert!(ok(multiple("[0, 2]")).is_ok());
+        assert!(ok(multiple("[0, 0]")).unwrap_err().contains("wrong answer"));
+        // No blank text or option.
+        let blank_text = quiz(1, qid, 2, "[0]").replace("问题", " ");
+        assert!(ok(blank_text).unwrap_err().contains("empty"));
+        let blank_option = quiz(1, qid, 2, "[0]").replace("选项1", " ");
+        assert!(ok(blank_option).unwrap_err().contains("empty"));
+    }
 }
