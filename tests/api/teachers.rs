@@ -458,6 +458,32 @@ fn slow_body(bytes: &[u8], pause: std::time::Duration) -> reqwest::Body {
 }
 
 #[tokio::test]
+async fn a_file_upload_slower_than_its_deadline_answers_408_and_keeps_nothing() {
+    each_backend_with(
+        |s| s.http.upload_timeout_secs = 1,
+        |app| async move {
+            let (inst, admin) = institution(&app, "440100", 1).await;
+            let teacher = create_teacher(&app, &admin, &inst).await;
+            let id = teacher["id"].as_str().unwrap().to_owned();
+            let res = app
+                .request(
+                    Method::PUT,
+                    &format!("/api/v1/teachers/{id}/photo"),
+                    Some(&admin),
+                )
+                .header("Content-Type", "image/jpeg")
+                .body(slow_body(JPEG, std::time::Duration::from_millis(2500)))
+                .send()
+                .await
+                .unwrap();
+            assert_problem(res, 408, "request_timeout").await;
+            assert_eq!(photo_files(&app, &id), 0, "nothing was stored");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_file_upload_has_its_own_body_deadline_and_json_keeps_the_short_one() {
     each_backend_with(
         |s| {
