@@ -790,6 +790,8 @@ async fn pdf_file(app: &TestApp, token: &str, number: &str) -> tempfile::NamedTe
     // Reading the font (megabytes, once per server) must not count in a test measuring
     // allocations meanwhile.
     let _quiet = crate::template::MEASURING.read().await;
+    // The server sets the PDF in a font the machine may not have yet.
+    crate::helpers::ensure_pdf_tools();
     let res = app
         .get(&format!("/api/v1/certificates/{number}/pdf"), Some(token))
         .await;

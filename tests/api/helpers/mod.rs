@@ -412,15 +412,74 @@ pub fn via_port(url: &str, port: u16) -> String {
     url.replacen(&hp, &format!("127.0.0.1:{port}"), 1)
 }
 
+/// Whether `program` is on the `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Installs, where missing, the Debian packages the certificate tests need: a CJK font for the
+/// server to set the PDF in, poppler and zbar to read it back. Once per test process; `cargo
+/// test` on a fresh machine needs nothing done by hand.
+pub fn ensure_pdf_tools() {
+    static DONE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if *done {
+        return;
+    }
+    let font = [
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    ]
+    .iter()
+    .any(|f| std::path::Path::new(f).is_file());
+    let mut missing = Vec::new();
+    if !font {
+        missing.push("fonts-wqy-microhei");
+    }
+    if !on_path("pdftotext") || !on_path("pdftoppm") {
+        missing.push("poppler-utils");
+    }
+    if !on_path("zbarimg") {
+        missing.push("zbar-tools");
+    }
+    if !missing.is_empty() {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"));
+        let apt = |args: &[&str]| {
+            let mut cmd = if root {
+                std::process::Command::new("apt-get")
+            } else {
+                let mut c = std::process::Command::new("sudo");
+                c.arg("-n").arg("apt-get");
+                c
+            };
+            cmd.env("DEBIAN_FRONTEND", "noninteractive")
+                .args(["-o", "DPkg::Lock::Timeout=600", "-qq"])
+                .args(args)
+                .status()
+        };
+        let _ = apt(&["update"]);
+        let installed =
+            apt(&[&["install", "-y", "--no-install-recommends"][..], &missing].concat());
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "the certificate tests need the Debian packages {missing:?}; installing them failed (run as root or with sudo)"
+        );
+    }
+    *done = true;
+}
+
 /// Runs a system tool a test reads its result with (poppler's `pdftotext`, zbar's `zbarimg`),
-/// answering its standard output; `scripts/test` installs them.
+/// answering its standard output; [`ensure_pdf_tools`] installs them.
 pub fn tool(program: &str, args: &[&str], package: &str) -> Vec<u8> {
+    ensure_pdf_tools();
     let out = std::process::Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("this test needs `{program}` (Debian package {package}; scripts/test installs it): {e}")
-        });
+        .unwrap_or_else(|e| panic!("this test needs `{program}` (Debian package {package}): {e}"));
     assert!(
         out.status.success(),
         "{program} {args:?}: {}",
