@@ -58,10 +58,10 @@ pub struct LedgerEntry {
     /// …to this one.
     #[schema(required = true)]
     pub to_position: Option<i32>,
-    /// Who recorded a correction.
+    /// Who recorded a correction, or rejected the face check a void names.
     #[schema(required = true)]
     pub actor_subject: Option<String>,
-    /// A correction's approval.
+    /// A correction's approval; for a void by a reviewer's verdict, `face_check:<id>`.
     #[schema(required = true)]
     pub note: Option<String>,
     /// When it was recorded.

@@ -159,6 +159,15 @@ impl FaceCheckResult {
             FaceCheckResult::PendingReview => "pending_review",
         }
     }
+
+    pub fn from_db(s: &str) -> Self {
+        match s {
+            "passed" => FaceCheckResult::Passed,
+            "failed" => FaceCheckResult::Failed,
+            "missed" => FaceCheckResult::Missed,
+            _ => FaceCheckResult::PendingReview,
+        }
+    }
 }
 
 /// A face check as kept: asked, answered, the capture's fingerprint, the verifier's result.
@@ -221,3 +230,111 @@ pub struct SessionPathQuiz {
     #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
     pub id: Uuid,
 }
+
+/// A face check as kept, for the record and the reviewers' queue.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FaceCheckEntry {
+    /// The id (UUIDv7).
+    pub id: Uuid,
+    /// The session.
+    pub session_id: Uuid,
+    /// The learner.
+    pub learner_id: Uuid,
+    /// When the check fell due.
+    pub due_since: DateTime<Utc>,
+    /// When it was answered (or found missed).
+    pub answered_at: DateTime<Utc>,
+    /// The result: the verifier's, or the reviewer's verdict on a capture kept for review.
+    pub result: FaceCheckResult,
+    /// The verifier's similarity score, 0–1000, when it gives one.
+    #[schema(required = true)]
+    pub score_permille: Option<i32>,
+    /// `manual` or `http`.
+    pub verifier: String,
+    /// SHA-256 of the capture (the image itself is encrypted in the blob store).
+    #[schema(required = true)]
+    pub capture_sha256: Option<String>,
+    /// A reviewer's verdict on the capture, once given.
+    #[schema(required = true)]
+    pub review: Option<FaceCheckReview>,
+}
+
+/// A person's verdict on a capture kept for review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FaceCheckReview {
+    /// `pass` or `fail`.
+    pub verdict: FaceCheckVerdict,
+    /// Why, for the record.
+    pub reason: String,
+    /// Seconds a rejection voided.
+    pub voided_seconds: i64,
+    /// Who decided.
+    pub decided_by: String,
+    /// When.
+    pub decided_at: DateTime<Utc>,
+}
+
+/// A reviewer's verdict on a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceCheckVerdict {
+    /// The capture shows the learner of the portrait.
+    Pass,
+    /// It does not: what the check vouched for is voided.
+    Fail,
+}
+
+impl FaceCheckVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaceCheckVerdict::Pass => "pass",
+            FaceCheckVerdict::Fail => "fail",
+        }
+    }
+}
+
+/// A reviewer's verdict on a capture the `manual` verifier kept for review.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaceCheckVerdictRequest {
+    /// `pass` or `fail`.
+    pub verdict: FaceCheckVerdict,
+    /// Why, for the record.
+    pub reason: crate::domain::Reason,
+}
+
+/// The verdict as recorded, and the session after it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FaceCheckDecided {
+    /// The check with its review.
+    pub check: FaceCheckEntry,
+    /// The session after the verdict.
+    pub session: StudySession,
+}
+
+/// Filters of the face-check list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FaceCheckListQuery {
+    /// Only this session's checks.
+    #[serde(default, deserialize_with = "crate::http::extract::optional_uuid")]
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub session_id: Option<Uuid>,
+    /// Only checks with this result (`pending_review`: the reviewers' queue).
+    pub result: Option<FaceCheckResult>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<crate::http::pagination::Limit>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<crate::http::pagination::Cursor>,
+}
+
+/// A face check id in a path.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FaceCheckPath {
+    /// The face check's id.
+    #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
+    pub id: Uuid,
+}
+
+crate::http::pagination::page_schema!(FaceCheckPage, FaceCheckEntry);

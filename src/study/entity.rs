@@ -1,4 +1,5 @@
-//! The `study_sessions`, `courseware_progress` and `face_checks` tables.
+//! The `study_sessions`, `courseware_progress`, `face_checks`, `session_reviews` and
+//! `face_check_reviews` tables.
 pub mod session {
     use sea_orm::entity::prelude::*;
 
@@ -99,6 +100,31 @@ pub mod review {
         /// resume | end
         pub decision: String,
         pub reason: String,
+        pub actor_subject: String,
+        pub actor_role: String,
+        pub decided_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod face_check_review {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "face_check_reviews")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub face_check_id: Uuid,
+        pub session_id: Uuid,
+        /// pass | fail
+        pub verdict: String,
+        pub reason: String,
+        pub voided_seconds: i32,
         pub actor_subject: String,
         pub actor_role: String,
         pub decided_at: ChronoDateTimeUtc,

@@ -1,5 +1,6 @@
 //! Study sessions: heartbeats whose credit the server alone decides, face checks at random
 //! times, and every second in the append-only hours ledger with its reason.
+pub mod captures;
 pub mod dto;
 pub mod entity;
 pub mod jobs;
@@ -27,6 +28,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::face_check)
         .service(routes::end_session)
         .service(routes::review_session)
+        .service(routes::list_face_checks)
+        .service(routes::get_capture)
+        .service(routes::decide_face_check)
         .service(routes::quiz_questions)
         .service(routes::quiz_attempt);
 }

@@ -2,11 +2,12 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
+use super::captures;
 use super::dto::*;
 use super::service::{self, Learners, Readers, Reviewers};
 use crate::context::Cx;
 use crate::error::AppResult;
-use crate::http::extract::ValidJson;
+use crate::http::extract::{ValidJson, ValidQuery};
 use crate::http::responses::*;
 use crate::http::upload::Upload;
 use crate::media::image::ImageType;
@@ -102,8 +103,9 @@ pub async fn heartbeat(
 ///
 /// The body is a capture of the learner's face, `image/jpeg` or `image/png` (checked by its
 /// content; 422 otherwise), encrypted at rest. With the `manual` verifier the capture is kept
-/// for a person to compare with the portrait (`pending_review`) and study goes on; a paused
-/// session resumes.
+/// for a person to compare with the portrait (`pending_review`: the learner's institution
+/// decides it with `POST /face-checks/{id}/verdict`) and study goes on; a paused session
+/// resumes.
 #[utoipa::path(
     tag = super::TAG,
     params(SessionPath),
@@ -183,6 +185,93 @@ pub async fn review_session(
 ) -> AppResult<HttpResponse> {
     let session = service::review(&cx, path.id, body.0).await?;
     Ok(cx.reply(StatusCode::OK, &session))
+}
+
+/// List face checks
+///
+/// The face checks of study sessions, each with its capture's fingerprint, result, score and
+/// any reviewer's verdict: a learner's own, an institution's, a city's for its regulators, all
+/// for province admins and operators. `result=pending_review` is the reviewers' queue of
+/// captures the `manual` verifier keeps for a person.
+#[utoipa::path(
+    tag = super::TAG,
+    params(FaceCheckListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of face checks", body = FaceCheckPage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        SignedInErrors,
+    )
+)]
+#[get("/face-checks")]
+pub async fn list_face_checks(
+    cx: Cx<Readers>,
+    query: ValidQuery<FaceCheckListQuery>,
+) -> AppResult<HttpResponse> {
+    let page = captures::list(&cx, &query.0).await?;
+    Ok(cx.page(&page))
+}
+
+/// Get a face check's capture
+///
+/// The image the learner sent, decrypted, for the learner's institution to compare with the
+/// portrait. It is never cached. A missed check has no capture: 404 `no_photo`.
+#[utoipa::path(
+    tag = super::TAG,
+    params(FaceCheckPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The capture", content(
+            (crate::http::upload::BinaryFile = "image/jpeg"),
+            (crate::http::upload::BinaryFile = "image/png")),
+            headers(("ETag" = String, description = "The SHA-256 of the image"))),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/face-checks/{id}/capture")]
+pub async fn get_capture(
+    cx: Cx<Reviewers>,
+    path: web::Path<FaceCheckPath>,
+) -> AppResult<HttpResponse> {
+    let capture = captures::capture(&cx, path.id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(capture.media_type.as_str())
+        .insert_header((header::ETAG, format!("\"{}\"", capture.sha256)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(capture.bytes))
+}
+
+/// Decide on a capture kept for review
+///
+/// The learner's institution compares a capture the `manual` verifier kept (`pending_review`)
+/// with the portrait. `pass`: the check stands as good. `fail`: what the session earned
+/// between the good check before it and it is voided by compensating ledger entries that name
+/// the check (`voided_seconds`); if it was the session's latest good check and the session
+/// still runs, it pauses with another check due at once, and repeated failures suspend it as
+/// failed checks do. The verdict is kept with who gave it and why; a check not waiting for
+/// review answers 409 `already_decided`.
+#[utoipa::path(
+    tag = super::TAG,
+    params(FaceCheckPath),
+    request_body = FaceCheckVerdictRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decided", body = FaceCheckDecided),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/face-checks/{id}/verdict")]
+pub async fn decide_face_check(
+    cx: Cx<Reviewers>,
+    path: web::Path<FaceCheckPath>,
+    body: ValidJson<FaceCheckVerdictRequest>,
+) -> AppResult<HttpResponse> {
+    let decided = captures::decide(&cx, path.id, body.0).await?;
+    Ok(cx.reply(StatusCode::OK, &decided))
 }
 
 /// Get a quiz's questions

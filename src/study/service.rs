@@ -46,7 +46,7 @@ fn rules_of(s: &StudySettings) -> Rules {
 }
 
 /// When the next face check falls due: at random between the configured bounds after `from`.
-fn next_check(
+pub(super) fn next_check(
     s: &StudySettings,
     from: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<chrono::DateTime<chrono::Utc>> {
@@ -86,7 +86,7 @@ fn me(actor: &Actor) -> AppResult<Uuid> {
 }
 
 /// A session the caller may read (a learner its own; others by scope), or 404.
-async fn find<C: ConnectionTrait>(
+pub(super) async fn find<C: ConnectionTrait>(
     db: &C,
     audit: &AuditContext,
     actor: &Actor,
@@ -175,6 +175,22 @@ async fn entry(
     reason: Option<&str>,
     positions: Option<(i64, i64)>,
 ) -> AppResult<()> {
+    entry_by(tx, s, at, kind, seconds, reason, positions, None).await
+}
+
+/// Like [`entry`], recorded by a person (`by`: the actor and a note naming what it decided).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn entry_by(
+    tx: &mut WriteTx<'_>,
+    s: &session::Model,
+    at: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    seconds: i64,
+    reason: Option<&str>,
+    positions: Option<(i64, i64)>,
+    by: Option<(&str, String)>,
+) -> AppResult<()> {
+    let (actor, note) = by.map_or((None, None), |(a, n)| (Some(a.to_owned()), Some(n)));
     let row = ledger::ActiveModel {
         id: Set(Uuid::now_v7()),
         enrolment_id: Set(s.enrolment_id),
@@ -189,8 +205,8 @@ async fn entry(
         day: Set(shanghai_day(at)),
         from_position: Set(positions.map(|p| p.0 as i32)),
         to_position: Set(positions.map(|p| p.1 as i32)),
-        actor_subject: Set(None),
-        note: Set(None),
+        actor_subject: Set(actor),
+        note: Set(note),
         institution_id: Set(s.institution_id),
         city_code: Set(s.city_code.clone()),
         recorded_at: Set(at),
@@ -248,7 +264,7 @@ impl From<&ledger::Model> for LedgerEvent {
 }
 
 /// Sum of the ledger's `seconds` over `cond`.
-async fn sum<C: ConnectionTrait>(db: &C, cond: Condition) -> AppResult<i64> {
+pub(super) async fn sum<C: ConnectionTrait>(db: &C, cond: Condition) -> AppResult<i64> {
     use sea_orm::sea_query::{Alias, Expr, Func};
     let total: Option<Option<i64>> = ledger::Entity::find()
         .select_only()
@@ -267,7 +283,7 @@ async fn sum<C: ConnectionTrait>(db: &C, cond: Condition) -> AppResult<i64> {
 }
 
 /// Writes the session's new state with its change event; fails if it changed meanwhile.
-async fn save(
+pub(super) async fn save(
     tx: &mut WriteTx<'_>,
     settings: &StudySettings,
     current: &session::Model,
@@ -584,6 +600,85 @@ pub async fn heartbeat(
     Ok(answer)
 }
 
+/// What a session earns, each kind with the kind of entry that voids it.
+pub(super) const EARNED: [(&str, &str); 2] = [("credit", "void"), ("hold", "void_hold")];
+
+/// The note of the entry that voids what a face check rejected on review vouched for.
+pub(super) fn review_note(check: Uuid) -> String {
+    format!("face_check:{check}")
+}
+
+/// `cond` with `column` in the time `(from, to]` (an open end is unbounded).
+fn within<Col: ColumnTrait>(
+    cond: Condition,
+    column: Col,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Condition {
+    let cond = match from {
+        Some(from) => cond.add(column.gt(from)),
+        None => cond,
+    };
+    match to {
+        Some(to) => cond.add(column.lte(to)),
+        None => cond,
+    }
+}
+
+/// What the session earned of `earned` (net of its `void`s) in the time `(from, to]`. A
+/// reviewer's void counts at the time of the check it rejected, not at the time it was
+/// decided, so a window never counts the void of another window.
+pub(super) async fn net_earned<C: ConnectionTrait>(
+    db: &C,
+    s: &session::Model,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    earned: &str,
+    void: &str,
+) -> AppResult<i64> {
+    use super::entity::face_check_review as review;
+    let kinds = Condition::all()
+        .add(ledger::Column::SessionId.eq(s.id))
+        .add(ledger::Column::Kind.is_in([earned, void]));
+    let mut total = sum(
+        db,
+        within(
+            kinds.clone().add(ledger::Column::Note.is_null()),
+            ledger::Column::RecordedAt,
+            from,
+            to,
+        ),
+    )
+    .await?;
+    let rejected: Vec<Uuid> = review::Entity::find()
+        .select_only()
+        .column(review::Column::FaceCheckId)
+        .filter(review::Column::SessionId.eq(s.id))
+        .filter(review::Column::Verdict.eq(FaceCheckVerdict::Fail.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if !rejected.is_empty() {
+        let in_window: Vec<Uuid> = face_check::Entity::find()
+            .select_only()
+            .column(face_check::Column::Id)
+            .filter(within(
+                Condition::all().add(face_check::Column::Id.is_in(rejected)),
+                face_check::Column::AnsweredAt,
+                from,
+                to,
+            ))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if !in_window.is_empty() {
+            let notes: Vec<String> = in_window.into_iter().map(review_note).collect();
+            total += sum(db, kinds.add(ledger::Column::Note.is_in(notes))).await?;
+        }
+    }
+    Ok(total)
+}
+
 /// Voids what the session earned since its last good face check: compensating entries, never
 /// an update. Answers the seconds voided.
 async fn void_since_good_check(
@@ -592,14 +687,8 @@ async fn void_since_good_check(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<i64> {
     let mut voided = 0;
-    for (earned, void) in [("credit", "void"), ("hold", "void_hold")] {
-        let mut cond = Condition::all()
-            .add(ledger::Column::SessionId.eq(s.id))
-            .add(ledger::Column::Kind.is_in([earned, void]));
-        if let Some(good) = s.last_good_check_at {
-            cond = cond.add(ledger::Column::RecordedAt.gt(good));
-        }
-        let open = sum(tx.conn(), cond).await?;
+    for (earned, void) in EARNED {
+        let open = net_earned(tx.conn(), s, s.last_good_check_at, None, earned, void).await?;
         if open > 0 {
             entry(
                 tx,

@@ -426,6 +426,174 @@ async fn a_second_device_ends_the_first_and_a_missed_face_check_voids_since_the_
     .await;
 }
 
+/// Answers a face check (kept for review by the `manual` verifier) and its id.
+async fn pending_check(app: &TestApp, token: &str, session: &str) -> String {
+    let res = face_check(app, token, session, PNG).await;
+    assert_eq!(res.status(), 201);
+    let check: Value = res.json().await.unwrap();
+    assert_eq!(check["result"], "pending_review");
+    check["id"].as_str().unwrap().to_owned()
+}
+
+async fn verdict(app: &TestApp, token: &str, check: &str, verdict: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/face-checks/{check}/verdict"),
+        Some(token),
+        &json!({"verdict": verdict, "reason": "对照人像照片核验"}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_reviewer_decides_kept_captures_and_a_rejected_one_voids_what_it_vouched_for_once() {
+    each_backend_with(study_settings, |app| async move {
+        let s = studying(&app).await;
+        let t = s.learner.clone();
+        let admin = s.f.admin.clone();
+        let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+        let first = pending_check(&app, &t, &id).await;
+        assert_eq!(refused(&after(&app, &t, &id, 30, 30).await), (30, None));
+        assert_eq!(refused(&after(&app, &t, &id, 30, 60).await), (30, None));
+        let second = pending_check(&app, &t, &id).await;
+        assert_eq!(refused(&after(&app, &t, &id, 30, 90).await), (30, None));
+        let third = pending_check(&app, &t, &id).await;
+        assert_eq!(credited(&app, &s).await, 90);
+
+        // The reviewers' queue, in the institution's scope only.
+        let queue = app
+            .get_json("/api/v1/face-checks?result=pending_review", Some(&admin))
+            .await;
+        let ids: Vec<&str> = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [first.as_str(), second.as_str(), third.as_str()]);
+        let other = crate::courses::filer(&app, "440100", 2).await;
+        let theirs = app
+            .get_json(
+                "/api/v1/face-checks?result=pending_review",
+                Some(&other.admin),
+            )
+            .await;
+        assert_eq!(theirs["items"], json!([]));
+        // The capture, decrypted, for the learner's institution only, never cached.
+        let res = app
+            .get(
+                &format!("/api/v1/face-checks/{first}/capture"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/png");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+        let path = format!("/api/v1/face-checks/{first}/capture");
+        assert_problem(app.get(&path, Some(&other.admin)).await, 404, "not_found").await;
+        assert_problem(app.get(&path, Some(&t)).await, 403, "role_not_allowed").await;
+        assert_problem(
+            verdict(&app, &t, &first, "pass").await,
+            403,
+            "role_not_allowed",
+        )
+        .await;
+        assert_problem(
+            verdict(&app, &other.admin, &first, "fail").await,
+            404,
+            "not_found",
+        )
+        .await;
+
+        // Rejecting the second check, given after the third was answered: the 60 s between
+        // the first and the second are voided; the session goes on (the third stands).
+        let res = verdict(&app, &admin, &second, "fail").await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let decided: Value = res.json().await.unwrap();
+        assert_eq!(decided["check"]["result"], "failed");
+        assert_eq!(decided["check"]["review"]["verdict"], "fail");
+        assert_eq!(decided["check"]["review"]["voided_seconds"], 60);
+        assert_eq!(decided["session"]["status"], "open");
+        assert_eq!(decided["session"]["credited_seconds"], 30);
+        assert_eq!(credited(&app, &s).await, 30);
+        assert_problem(
+            verdict(&app, &admin, &second, "pass").await,
+            409,
+            "already_decided",
+        )
+        .await;
+        // Rejecting the third: its window reaches back to the first (the second failed), and
+        // what the second's rejection voided there is not voided twice: 30 s, not 90.
+        let decided: Value = verdict(&app, &admin, &third, "fail")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(decided["check"]["review"]["voided_seconds"], 30);
+        assert_eq!(credited(&app, &s).await, 0);
+        // It was the latest good check: another is due at once and the session earns nothing.
+        assert_eq!(decided["session"]["status"], "paused");
+        assert!(decided["session"]["face_check_due_by"].is_string());
+        assert_eq!(refused(&after(&app, &t, &id, 30, 120).await).0, 0);
+        // Passing the first: it stands, nothing changes.
+        let decided: Value = verdict(&app, &admin, &first, "pass")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(decided["check"]["result"], "passed");
+        assert_eq!(decided["check"]["review"]["voided_seconds"], 0);
+        assert_eq!(credited(&app, &s).await, 0);
+
+        // The voids name the check they undo and who decided; the credits stay.
+        let kept = entries(&app, &s.enrolment).await;
+        let voids: Vec<(i32, Option<&str>, Option<&str>)> = kept
+            .iter()
+            .filter(|e| e.kind == "void")
+            .map(|e| (e.seconds, e.note.as_deref(), e.reason.as_deref()))
+            .collect();
+        let (n2, n3) = (
+            format!("face_check:{second}"),
+            format!("face_check:{third}"),
+        );
+        assert_eq!(
+            voids,
+            [
+                (-60, Some(n2.as_str()), Some("identity_failed")),
+                (-30, Some(n3.as_str()), Some("identity_failed"))
+            ]
+        );
+        assert!(
+            kept.iter()
+                .filter(|e| e.kind == "void")
+                .all(|e| e.actor_subject.is_some())
+        );
+        assert_eq!(kept.iter().filter(|e| e.kind == "credit").count(), 3);
+        // The learner sees its checks and their verdicts; the queue is empty.
+        let mine = app
+            .get_json(&format!("/api/v1/face-checks?session_id={id}"), Some(&t))
+            .await;
+        let results: Vec<&str> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["result"].as_str().unwrap())
+            .collect();
+        assert_eq!(results, ["passed", "failed", "failed"]);
+        assert_eq!(mine["items"][1]["review"]["reason"], "对照人像照片核验");
+        let queue = app
+            .get_json("/api/v1/face-checks?result=pending_review", Some(&admin))
+            .await;
+        assert_eq!(queue["items"], json!([]));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_daily_cap_turns_at_shanghai_midnight() {
     each_backend_with(
