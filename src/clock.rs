@@ -43,6 +43,14 @@ impl Clock {
             .store(crate::db::now().timestamp_millis(), Ordering::Relaxed);
     }
 
+    /// Stops this clock (every clone of it) at `at`: for tests of calendar rules, which need
+    /// a given weekday and hour.
+    pub fn freeze_at(&self, at: DateTime<Utc>) {
+        self.offset_ms.store(0, Ordering::Relaxed);
+        self.frozen_ms
+            .store(at.timestamp_millis(), Ordering::Relaxed);
+    }
+
     /// Moves this clock (every clone of it) forward by `by`.
     pub fn advance(&self, by: std::time::Duration) {
         self.offset_ms

@@ -34,6 +34,43 @@ pub struct Settings {
     pub courses: CourseSettings,
     pub study: StudySettings,
     pub certificates: CertificateSettings,
+    pub complaints: ComplaintSettings,
+}
+
+/// Complaints and appeals: their deadlines in working time, reopening, public tracking.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplaintSettings {
+    /// A holiday calendar replacing the shipped `fixtures/holidays.json` (same format).
+    pub calendar_file: Option<PathBuf>,
+    /// Service hours of a working day, Asia/Shanghai, `HH:MM`.
+    pub service_opens: chrono::NaiveTime,
+    pub service_closes: chrono::NaiveTime,
+    /// The first answer is due within this many minutes of service time (2 hours).
+    pub first_answer_minutes: u32,
+    /// The resolution is due at the close of service on this working day after filing (3).
+    pub resolve_working_days: u32,
+    /// The filer may reopen an answered complaint once, within this many days of the answer.
+    pub reopen_days: u32,
+    /// Wrong tracking codes for one complaint before tracking it is refused for a while…
+    pub tracking_max_failures: u32,
+    /// …for this many minutes (429 with `Retry-After`).
+    pub tracking_lock_minutes: u32,
+}
+
+impl Default for ComplaintSettings {
+    fn default() -> Self {
+        Self {
+            calendar_file: None,
+            service_opens: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("a time"),
+            service_closes: chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("a time"),
+            first_answer_minutes: 120,
+            resolve_working_days: 3,
+            reopen_days: 15,
+            tracking_max_failures: 5,
+            tracking_lock_minutes: 15,
+        }
+    }
 }
 
 /// Certificates of training hours and their PDF.
@@ -532,6 +569,7 @@ impl Default for Settings {
             courses: CourseSettings::default(),
             study: StudySettings::default(),
             certificates: CertificateSettings::default(),
+            complaints: ComplaintSettings::default(),
         }
     }
 }

@@ -22,6 +22,8 @@ pub mod cities;
 pub mod cli;
 /// The time study rules run on.
 pub mod clock;
+/// Complaints, appeals and suggestions, handled on deadlines in working time.
+pub mod complaints;
 /// Layered settings.
 pub mod config;
 /// The request context and the one write path (audit record, change events, idempotency).

@@ -25,8 +25,9 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, context, courses, db, enrolments, institutions, learners, openapi,
-    operations, ratings, reference, regulations, reports, screening, sharing, study, teachers,
+    audit_logs, changes, cities, complaints, context, courses, db, enrolments, institutions,
+    learners, openapi, operations, ratings, reference, regulations, reports, screening, sharing,
+    study, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -61,6 +62,7 @@ pub const MODULES: &[Module] = &[
     module!(learners),
     module!(enrolments),
     module!(study),
+    module!(complaints),
 ];
 
 /// The prefix of every resource module's routes.
@@ -147,6 +149,7 @@ struct Shared {
     services: web::Data<Services>,
     cities: web::Data<cities::Catalog>,
     programmes: web::Data<enrolments::programmes::Programmes>,
+    calendar: web::Data<complaints::calendar::Calendar>,
     verifier: web::Data<study::verifier::Verifier>,
     fonts: web::Data<crate::media::pdf::Fonts>,
     metrics: Arc<Metrics>,
@@ -191,6 +194,13 @@ impl Application {
             &reference::Catalogue::shipped(),
         )
         .map_err(StartError::Setup)?;
+        let calendar = complaints::calendar::Calendar::load(
+            settings.complaints.calendar_file.as_deref(),
+            settings.complaints.service_opens,
+            settings.complaints.service_closes,
+        )
+        .map_err(StartError::Setup)?;
+        calendar.warn_missing_years(crate::db::now());
         let verifier = study::verifier::Verifier::from_settings(&settings.study.verifier)
             .map_err(StartError::Setup)?;
         let fonts = crate::media::pdf::Fonts::new(settings.certificates.fonts.clone());
@@ -256,6 +266,7 @@ impl Application {
             }),
             cities: web::Data::new(cities),
             programmes: web::Data::new(programmes),
+            calendar: web::Data::new(calendar),
             fonts: web::Data::new(fonts),
             verifier: web::Data::new(verifier),
             metrics: metrics.clone(),
@@ -431,6 +442,7 @@ fn serve(
             .app_data(shared.services.clone())
             .app_data(shared.cities.clone())
             .app_data(shared.programmes.clone())
+            .app_data(shared.calendar.clone())
             .app_data(shared.fonts.clone())
             .app_data(shared.verifier.clone())
             .app_data(web::Data::from(shared.metrics.clone()))

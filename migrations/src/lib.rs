@@ -23,6 +23,7 @@ mod m20261130_000019_create_study_sessions;
 mod m20261130_000020_create_quiz_attempts;
 mod m20261130_000021_create_certificates;
 mod m20261206_000022_create_face_check_reviews;
+mod m20261206_000023_create_complaints;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_create_quiz_attempts::Migration),
             Box::new(m20261130_000021_create_certificates::Migration),
             Box::new(m20261206_000022_create_face_check_reviews::Migration),
+            Box::new(m20261206_000023_create_complaints::Migration),
         ]
     }
 }

@@ -86,13 +86,13 @@ impl AuditContext {
     pub async fn record_in<C: ConnectionTrait>(
         &self,
         db: &C,
-        actor: &Actor,
+        actor: Option<&Actor>,
         status: u16,
         request: Option<String>,
         answer: String,
     ) -> Result<(), DbErr> {
         let pending = self.lock().to_record(Outcome {
-            actor: Some(actor),
+            actor,
             status,
             request_body: request,
             response_body: Some(answer),

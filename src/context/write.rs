@@ -37,7 +37,8 @@ use crate::http::extract::TypedBody;
 /// events it will append, and what its audit record needs.
 pub struct WriteTx<'c> {
     txn: DatabaseTransaction,
-    actor: &'c Actor,
+    /// Who writes; `None` for a public write by a caller without an account.
+    actor: Option<&'c Actor>,
     cx: CxParts<'c>,
     changes: Vec<Change>,
     invalidated: Vec<String>,
@@ -63,6 +64,12 @@ impl<P: Policy> Cx<P> {
     /// Starts a write on behalf of `actor`: for an operation whose caller becomes known in the
     /// operation itself (a sign-in with a password), the record names who signed in.
     pub async fn begin_as<'a>(&'a self, actor: &'a Actor) -> AppResult<WriteTx<'a>> {
+        self.begin_by(Some(actor)).await
+    }
+
+    /// Starts a write by whoever calls a public operation: the signed-in caller if there is
+    /// one, else nobody (the audit record then names the client only).
+    pub async fn begin_by<'a>(&'a self, actor: Option<&'a Actor>) -> AppResult<WriteTx<'a>> {
         let txn = crate::db::begin_write(&self.db).await?;
         Ok(WriteTx {
             txn,
@@ -86,8 +93,11 @@ impl WriteTx<'_> {
         &self.txn
     }
 
+    /// The signed-in writer. Only writes begun for a caller without an account have none,
+    /// and their code never asks.
     pub fn actor(&self) -> &Actor {
         self.actor
+            .expect("a write begun by nobody asked for its actor")
     }
 
     /// Names the resource this write touches, for its audit record.

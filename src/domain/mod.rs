@@ -5,6 +5,7 @@
 //! repeats the value, so a personal value sent in the wrong place is not echoed back.
 pub mod city;
 pub mod credit_code;
+pub mod email;
 pub mod id_number;
 pub mod phone;
 pub mod role;
@@ -15,6 +16,7 @@ pub mod url;
 
 pub use city::CityCode;
 pub use credit_code::CreditCode;
+pub use email::Email;
 pub use id_number::{IdNumber, ShownIdNumber};
 pub use phone::{Phone, ShownPhone};
 pub use role::Role;

@@ -97,7 +97,7 @@ async fn text_rows(app: &TestApp, sql: &str) -> Vec<String> {
 }
 
 /// Every text the audit log and the change feed keep, bodies included.
-async fn kept_texts(app: &TestApp) -> String {
+pub async fn kept_texts(app: &TestApp) -> String {
     let mut all = Vec::new();
     for sql in [
         "SELECT request_body AS t FROM audit_logs",

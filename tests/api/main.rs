@@ -6,6 +6,7 @@ mod blobs;
 mod changes;
 mod cities;
 mod cli;
+mod complaints;
 mod contract;
 mod courses;
 mod enrolments;

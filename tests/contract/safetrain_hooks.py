@@ -48,7 +48,11 @@ say what the server rightly demands, and each printed when the run ends:
      `too_few_hours`): whether a programme fits a learner, and courses the programme, depends
      on the resources the ids name. And a ledger correction of `seconds` 0 (`not_zero`): a
      correction adds or takes away time; JSON Schema 2020-12 could say `not: {const: 0}`, which
-     the generator used does not take.
+     the generator used does not take. And of a complaint, `target_id` (`not_found`: no such
+     target, or not the filer's own session or certificate; `required`/`not_allowed`: an id
+     for every target but the platform), `kind` (`appeal_target`: an appeal is a signed-in
+     learner's about its own session or certificate) and `contact_phone` (`required`: a phone
+     or an e-mail address, one of two fields): rules between fields and the resources named.
    - 422 `file_rejected` on an upload whose body is not one of the real files of 1 (bytes
      made up in a phase that bypasses map_case).
    - 400 naming only a learner's `id_number` (rules `check_character`, `birth_date`),
@@ -356,6 +360,11 @@ def filter_failure(context, failure, case, response) -> bool:
                 ("course_ids", "not_for_programme"),
                 ("course_ids", "too_few_hours"),
                 ("seconds", "not_zero"),
+                ("target_id", "not_found"),
+                ("target_id", "required"),
+                ("target_id", "not_allowed"),
+                ("kind", "appeal_target"),
+                ("contact_phone", "required"),
             )
             for e in errors
         )

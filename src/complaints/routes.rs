@@ -1,0 +1,172 @@
+//! Complaint endpoints.
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+
+use super::dto::*;
+use super::service::{self, Actors, Filers, Readers};
+use crate::auth::Public;
+use crate::context::Cx;
+use crate::error::AppResult;
+use crate::http::extract::{ValidJson, ValidQuery};
+use crate::http::responses::*;
+
+/// File a complaint, appeal or suggestion
+///
+/// By a signed-in learner, or by anyone without a token: the answer then carries a
+/// `tracking_code`, shown only here, with which (and the `number`) that person follows and
+/// answers it (`POST /complaints/track`). An appeal is a learner's, about its own study
+/// session or certificate. The title and content are screened: hits are kept for the handlers
+/// (the filing is not refused: a complaint is never published, and may quote what it
+/// complains about). The deadlines are set in Asia/Shanghai working time: the first answer
+/// within `complaints.first_answer_minutes` of service time (2 hours), the resolution by the
+/// close of service on the `complaints.resolve_working_days`-th working day (3). A learner's
+/// token that names no learner answers 404.
+#[utoipa::path(
+    tag = super::TAG,
+    request_body = ComplaintCreate,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, description = "Filed", body = ComplaintFiled),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/complaints")]
+pub async fn file_complaint(
+    cx: Cx<Filers>,
+    body: ValidJson<ComplaintCreate>,
+) -> AppResult<HttpResponse> {
+    let filed = service::file(&cx, body.0).await?;
+    Ok(cx.reply(StatusCode::CREATED, &filed))
+}
+
+/// List complaints
+///
+/// In the caller's scope: a learner's own, an institution's, a city's for its bureau, all for
+/// province admins and the platform's desk. `overdue=true` lists those past a deadline and
+/// still waiting for their handlers.
+#[utoipa::path(
+    tag = super::TAG,
+    params(ComplaintListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of complaints", body = ComplaintPage,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists"))),
+        SignedInErrors,
+    )
+)]
+#[get("/complaints")]
+pub async fn list_complaints(
+    cx: Cx<Readers>,
+    query: ValidQuery<ComplaintListQuery>,
+) -> AppResult<HttpResponse> {
+    let page = service::list(&cx, &query.0).await?;
+    Ok(cx.page(&page))
+}
+
+/// Get a complaint
+///
+/// The complaint and its timeline: handlers see every step (internal notes included) and the
+/// screening hits; the filer sees the public part. Outside the caller's scope: 404.
+#[utoipa::path(
+    tag = super::TAG,
+    params(ComplaintPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The complaint", body = Complaint),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/complaints/{id}")]
+pub async fn get_complaint(
+    cx: Cx<Readers>,
+    path: web::Path<ComplaintPath>,
+) -> AppResult<HttpResponse> {
+    let complaint = service::get(&cx, path.id).await?;
+    Ok(cx.reply(StatusCode::OK, &complaint))
+}
+
+/// Take a step on a complaint
+///
+/// Handlers `accept`, `reject` (out of scope, with the reason), `start`, `answer`,
+/// `escalate` (to the city bureau of the target's city, once) and add internal `note`s; the
+/// institution handles its complaints until they are escalated, then the city bureau; the
+/// platform's desk always (403 `not_handler` otherwise). The filer (a learner) `reply`s,
+/// `close`s an answered complaint, or `reopen`s it once within `complaints.reopen_days` of the
+/// answer. A move the status does not allow answers 409 `illegal_transition`.
+#[utoipa::path(
+    tag = super::TAG,
+    params(ComplaintPath),
+    request_body = ComplaintActionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The complaint after the step", body = Complaint),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/complaints/{id}/actions")]
+pub async fn complaint_action(
+    cx: Cx<Actors>,
+    path: web::Path<ComplaintPath>,
+    body: ValidJson<ComplaintActionRequest>,
+) -> AppResult<HttpResponse> {
+    let complaint = service::act(&cx, path.id, body.0).await?;
+    Ok(cx.reply(StatusCode::OK, &complaint))
+}
+
+/// Follow a complaint without an account
+///
+/// The number and the tracking code the filing answered (in the body: a code never goes in
+/// a URL, where logs would keep it). A wrong number or code answers 404 and reveals nothing;
+/// after `complaints.tracking_max_failures` wrong codes the number is refused for
+/// `complaints.tracking_lock_minutes` (429 with `Retry-After`).
+#[utoipa::path(
+    tag = super::TAG,
+    request_body = TrackRequest,
+    security(()),
+    responses(
+        (status = 200, description = "The complaint as its filer sees it", body = Complaint),
+        (status = 404, response = NotFound),
+        PublicErrors,
+        BodyErrors,
+    )
+)]
+#[post("/complaints/track")]
+pub async fn track_complaint(
+    cx: Cx<Public>,
+    body: ValidJson<TrackRequest>,
+) -> AppResult<HttpResponse> {
+    let complaint = service::track(&cx, body.0).await?;
+    Ok(cx.reply(StatusCode::OK, &complaint))
+}
+
+/// Take a step on a complaint without an account
+///
+/// The filer's steps (`reply`, `close`, `reopen`) with the number and tracking code; the
+/// same rules as for a signed-in filer.
+#[utoipa::path(
+    tag = super::TAG,
+    request_body = TrackActionRequest,
+    security(()),
+    responses(
+        (status = 200, description = "The complaint after the step", body = Complaint),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        PublicErrors,
+        BodyErrors,
+    )
+)]
+#[post("/complaints/track/actions")]
+pub async fn track_complaint_action(
+    cx: Cx<Public>,
+    body: ValidJson<TrackActionRequest>,
+) -> AppResult<HttpResponse> {
+    let complaint = service::track_act(&cx, body.0).await?;
+    Ok(cx.reply(StatusCode::OK, &complaint))
+}

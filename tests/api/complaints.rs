@@ -1,0 +1,450 @@
+//! Complaints on the server's clock (set by the test): filed without an account and followed
+//! with the tracking code, handled by the institution, escalated to the city bureau, reopened
+//! once, on deadlines in Shanghai working time.
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::courses::filer;
+use crate::helpers::{TestApp, assert_problem, each_backend};
+use crate::learners::{create_learner, id_number, kept_texts, learner_body, sign_in};
+
+/// A Shanghai wall-clock time.
+fn sh(s: &str) -> DateTime<Utc> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&naive)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn at(v: &Value) -> DateTime<Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn body(target_type: &str, target: Option<&str>) -> Value {
+    json!({"kind": "complaint", "target_type": target_type, "target_id": target,
+        "title": "培训机构未按约定安排面授辅导", "content": "报名时承诺的辅导没有安排，请核实处理。",
+        "contact_name": "李四", "contact_phone": "13800000001"})
+}
+
+async fn act(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    action: &str,
+    message: Option<&str>,
+) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/complaints/{id}/actions"),
+        Some(token),
+        &json!({"action": action, "message": message}),
+    )
+    .await
+}
+
+async fn track(app: &TestApp, number: &str, code: &str) -> reqwest::Response {
+    app.post(
+        "/api/v1/complaints/track",
+        None,
+        &json!({"number": number, "code": code}),
+    )
+    .await
+}
+
+async fn track_act(app: &TestApp, number: &str, code: &str, action: &str) -> reqwest::Response {
+    app.post(
+        "/api/v1/complaints/track/actions",
+        None,
+        &json!({"number": number, "code": code, "action": action, "message": "仍未解决"}),
+    )
+    .await
+}
+
+fn statuses(timeline: &Value) -> Vec<String> {
+    timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_deadlines() {
+    each_backend(|app| async move {
+        let f = filer(&app, "440100", 1).await;
+        let other = filer(&app, "440100", 2).await;
+        // Friday 17:30: two service hours run into Monday; three working days end Wednesday.
+        app.clock.freeze_at(sh("2026-12-04 17:30"));
+        let res = app
+            .post(
+                "/api/v1/complaints",
+                None,
+                &body("institution", Some(&f.institution)),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let filed: Value = res.json().await.unwrap();
+        let c = &filed["complaint"];
+        let (id, number) = (
+            c["id"].as_str().unwrap().to_owned(),
+            c["number"].as_str().unwrap().to_owned(),
+        );
+        let code = filed["tracking_code"].as_str().unwrap().to_owned();
+        assert_eq!(code.len(), 12);
+        assert!(number.starts_with("TS20261204"), "{number}");
+        assert_eq!(c["status"], "submitted");
+        assert_eq!(at(&c["first_answer_due"]), sh("2026-12-07 10:30"));
+        assert_eq!(at(&c["resolve_due"]), sh("2026-12-09 18:00"));
+        assert_eq!(c["deadline_estimated"], false);
+        assert_eq!(c["institution_id"], f.institution.as_str());
+        assert_eq!(c["by_learner"], false);
+        // The code is kept only as a hash: never in the audit log or the change feed.
+        let kept = kept_texts(&app).await;
+        assert!(!kept.contains(&code), "the tracking code is kept in clear");
+        assert!(!kept.contains("13800000001"), "the phone is kept in clear");
+
+        // Following it: the right code shows it, a wrong one nothing.
+        let res = track(&app, &number, &code).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["id"], id.as_str());
+        assert_problem(track(&app, &number, "WRONGCODE234").await, 404, "not_found").await;
+        assert_problem(
+            track(&app, "TS20261204NOSUCH", &code).await,
+            404,
+            "not_found",
+        )
+        .await;
+
+        // Scope: the other institution does not see it; this one does, contact in full.
+        let path = format!("/api/v1/complaints/{id}");
+        assert_problem(app.get(&path, Some(&other.admin)).await, 404, "not_found").await;
+        let seen = app.get_json(&path, Some(&f.admin)).await;
+        assert_eq!(seen["contact_phone"], "13800000001");
+        let listed = app.get_json("/api/v1/complaints", Some(&other.admin)).await;
+        assert_eq!(listed["items"], json!([]));
+
+        // Monday 10:31: the first answer is overdue.
+        app.clock.advance(Duration::from_secs(
+            ((sh("2026-12-07 10:31") - sh("2026-12-04 17:30")).num_seconds()) as u64,
+        ));
+        let overdue = app
+            .get_json("/api/v1/complaints?overdue=true", Some(&f.admin))
+            .await;
+        assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+        assert_eq!(overdue["items"][0]["overdue"], true);
+        let res = act(&app, &f.admin, &id, "accept", None).await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let overdue = app
+            .get_json("/api/v1/complaints?overdue=true", Some(&f.admin))
+            .await;
+        assert_eq!(
+            overdue["items"],
+            json!([]),
+            "answered first, resolution due Wednesday"
+        );
+        let not = app
+            .get_json("/api/v1/complaints?overdue=false", Some(&f.admin))
+            .await;
+        assert_eq!(not["items"].as_array().unwrap().len(), 1);
+
+        // Each side makes only its own moves; the status decides the rest.
+        assert_problem(
+            track_act(&app, &number, &code, "answer").await,
+            403,
+            "not_handler",
+        )
+        .await;
+        assert_problem(
+            act(&app, &f.admin, &id, "close", None).await,
+            403,
+            "not_handler",
+        )
+        .await;
+        assert_problem(
+            act(&app, &f.admin, &id, "accept", None).await,
+            409,
+            "illegal_transition",
+        )
+        .await;
+        assert_problem(
+            act(&app, &f.admin, &id, "answer", None).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_problem(
+            act(&app, &other.admin, &id, "start", None).await,
+            404,
+            "not_found",
+        )
+        .await;
+        let province = app.token("province_admin", None, None);
+        assert_problem(
+            act(&app, &province, &id, "start", None).await,
+            403,
+            "role_not_allowed",
+        )
+        .await;
+
+        // An internal note: the handlers see it, the filer does not.
+        assert_eq!(
+            act(&app, &f.admin, &id, "note", Some("已联系授课老师"))
+                .await
+                .status(),
+            200
+        );
+        let answered: Value = act(
+            &app,
+            &f.admin,
+            &id,
+            "answer",
+            Some("已于12月8日补排辅导课。"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(answered["status"], "answered");
+        assert_eq!(
+            statuses(&answered["timeline"]),
+            ["accept", "note", "answer"]
+        );
+        let public: Value = track(&app, &number, &code).await.json().await.unwrap();
+        assert_eq!(statuses(&public["timeline"]), ["accept", "answer"]);
+        assert_eq!(public["timeline"][1]["message"], "已于12月8日补排辅导课。");
+
+        // Reopened once by the filer, answered again, then closed; a second reopen is refused.
+        let reopened: Value = track_act(&app, &number, &code, "reopen")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(reopened["status"], "in_progress");
+        assert!(reopened["reopened_at"].is_string());
+        assert_eq!(
+            act(&app, &f.admin, &id, "answer", Some("已补课并致歉。"))
+                .await
+                .status(),
+            200
+        );
+        assert_problem(
+            track_act(&app, &number, &code, "reopen").await,
+            409,
+            "illegal_transition",
+        )
+        .await;
+        let closed: Value = track_act(&app, &number, &code, "close")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(closed["status"], "closed");
+
+        // Guessing codes locks the number (five wrong ones, the first above), whatever code
+        // comes next.
+        for _ in 0..4 {
+            assert_problem(track(&app, &number, "WRONGCODE234").await, 404, "not_found").await;
+        }
+        let res = track(&app, &number, &code).await;
+        assert_eq!(res.status(), 429);
+        assert!(res.headers().contains_key("retry-after"));
+        app.clock.advance(Duration::from_secs(16 * 60));
+        assert_eq!(track(&app, &number, &code).await.status(), 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_the_handlers() {
+    let terms: Value =
+        serde_json::from_str(include_str!("../../fixtures/screening_terms.json")).unwrap();
+    let term = terms[0]["terms"][0].as_str().unwrap().to_owned();
+    let term = &term;
+    each_backend(|app| async move {
+        let f = filer(&app, "440100", 1).await;
+        let learner = create_learner(
+            &app,
+            &f.admin,
+            &learner_body(&f.institution, &id_number(1), "13900000001"),
+        )
+        .await;
+        let token = sign_in(&app, "13900000001", "Anquan2026").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Before National Day: the first answer after it, the third working day is the
+        // Saturday worked in exchange.
+        app.clock.freeze_at(sh("2026-09-30 17:00"));
+        let mut b = body("institution", Some(&f.institution));
+        b["content"] = json!(format!("老师上课时说{term}，请处理。"));
+        let res = app.post("/api/v1/complaints", Some(&token), &b).await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let filed: Value = res.json().await.unwrap();
+        assert!(
+            filed["tracking_code"].is_null(),
+            "a learner follows it signed in"
+        );
+        let c = &filed["complaint"];
+        let id = c["id"].as_str().unwrap().to_owned();
+        assert_eq!(at(&c["first_answer_due"]), sh("2026-10-08 10:00"));
+        assert_eq!(at(&c["resolve_due"]), sh("2026-10-10 18:00"));
+        assert_eq!(
+            c["screening_hits"],
+            json!([]),
+            "the filer is not shown the hits"
+        );
+        let staff = app
+            .get_json(&format!("/api/v1/complaints/{id}"), Some(&f.admin))
+            .await;
+        assert_eq!(staff["screening_hits"][0]["field"], "content");
+        let mine = app.get_json("/api/v1/complaints", Some(&token)).await;
+        assert_eq!(mine["items"][0]["id"], id.as_str());
+
+        // Escalated with a reason; from then on the city bureau handles it, not the
+        // institution, and another city's bureau does not see it.
+        assert_problem(
+            act(&app, &f.admin, &id, "escalate", None).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        let res = act(
+            &app,
+            &f.admin,
+            &id,
+            "escalate",
+            Some("涉及授课内容，请主管部门处理"),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "escalated");
+        assert_problem(
+            act(&app, &f.admin, &id, "accept", None).await,
+            403,
+            "not_handler",
+        )
+        .await;
+        let shenzhen = app.token("city_admin", Some("440300"), None);
+        assert_problem(
+            act(&app, &shenzhen, &id, "accept", None).await,
+            404,
+            "not_found",
+        )
+        .await;
+        let guangzhou = app.token("city_admin", Some("440100"), None);
+        assert_eq!(
+            act(&app, &guangzhou, &id, "accept", None).await.status(),
+            200
+        );
+        assert_problem(
+            act(&app, &guangzhou, &id, "escalate", Some("再次")).await,
+            409,
+            "illegal_transition",
+        )
+        .await;
+        let done: Value = act(
+            &app,
+            &guangzhou,
+            &id,
+            "answer",
+            Some("已约谈培训机构并责令整改。"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(done["status"], "answered");
+        // The learner closes it; its view has the public steps only.
+        let closed: Value = act(&app, &token, &id, "close", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            statuses(&closed["timeline"]),
+            ["escalate", "accept", "answer", "close"]
+        );
+        assert_eq!(closed["timeline"][3]["by"], "filer");
+
+        // An appeal is a signed-in learner's, about its own session or certificate.
+        let mut appeal = body("study_session", Some(&uuid::Uuid::now_v7().to_string()));
+        appeal["kind"] = json!("appeal");
+        let p = assert_problem(
+            app.post("/api/v1/complaints", None, &appeal).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "kind");
+        let p = assert_problem(
+            app.post("/api/v1/complaints", Some(&token), &appeal).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "target_id", "not its session");
+        // No way to answer: refused; another role than a learner: 403.
+        let mut silent = body("platform", None);
+        silent["contact_phone"] = Value::Null;
+        let p = assert_problem(
+            app.post("/api/v1/complaints", None, &silent).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "contact_phone");
+        assert_problem(
+            app.post(
+                "/api/v1/complaints",
+                Some(&f.admin),
+                &body("platform", None),
+            )
+            .await,
+            403,
+            "role_not_allowed",
+        )
+        .await;
+        // The platform itself: its desk answers, there is no city to escalate to.
+        let res = app
+            .post("/api/v1/complaints", Some(&token), &body("platform", None))
+            .await;
+        let platform_id = res.json::<Value>().await.unwrap()["complaint"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let desk = app.token("platform_operator", None, None);
+        assert_problem(
+            act(&app, &desk, &platform_id, "escalate", Some("转交")).await,
+            409,
+            "illegal_transition",
+        )
+        .await;
+        assert_eq!(
+            act(&app, &desk, &platform_id, "accept", None)
+                .await
+                .status(),
+            200
+        );
+        let _ = learner;
+    })
+    .await;
+}
