@@ -426,6 +426,14 @@ async fn a_second_device_ends_the_first_and_a_missed_face_check_voids_since_the_
     .await;
 }
 
+async fn session_row(app: &TestApp, id: &str) -> safetrain::study::entity::session::Model {
+    safetrain::study::entity::session::Entity::find_by_id(id.parse::<uuid::Uuid>().unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// Answers a face check (kept for review by the `manual` verifier) and its id.
 async fn pending_check(app: &TestApp, token: &str, session: &str) -> String {
     let res = face_check(app, token, session, PNG).await;
@@ -529,6 +537,7 @@ async fn a_reviewer_decides_kept_captures_and_a_rejected_one_voids_what_it_vouch
         .await;
         // Rejecting the third: its window reaches back to the first (the second failed), and
         // what the second's rejection voided there is not voided twice: 30 s, not 90.
+        let before = session_row(&app, &id).await;
         let decided: Value = verdict(&app, &admin, &third, "fail")
             .await
             .json()
@@ -536,7 +545,11 @@ async fn a_reviewer_decides_kept_captures_and_a_rejected_one_voids_what_it_vouch
             .unwrap();
         assert_eq!(decided["check"]["review"]["voided_seconds"], 30);
         assert_eq!(credited(&app, &s).await, 0);
-        // It was the latest good check: another is due at once and the session earns nothing.
+        // It was the latest good check: another is due at once, it counts as a failed check
+        // (the session's new version), and the session earns nothing.
+        let after_verdict = session_row(&app, &id).await;
+        assert_eq!(after_verdict.version, before.version + 1);
+        assert_eq!((before.failed_checks, after_verdict.failed_checks), (0, 1));
         assert_eq!(decided["session"]["status"], "paused");
         assert!(decided["session"]["face_check_due_by"].is_string());
         assert_eq!(refused(&after(&app, &t, &id, 30, 120).await).0, 0);
@@ -574,6 +587,10 @@ async fn a_reviewer_decides_kept_captures_and_a_rejected_one_voids_what_it_vouch
                 .all(|e| e.actor_subject.is_some())
         );
         assert_eq!(kept.iter().filter(|e| e.kind == "credit").count(), 3);
+        assert!(
+            kept.iter().all(|e| e.kind != "void_hold"),
+            "nothing was held, so nothing held is voided"
+        );
         // The learner sees its checks and their verdicts; the queue is empty.
         let mine = app
             .get_json(&format!("/api/v1/face-checks?session_id={id}"), Some(&t))
@@ -585,6 +602,18 @@ async fn a_reviewer_decides_kept_captures_and_a_rejected_one_voids_what_it_vouch
             .map(|c| c["result"].as_str().unwrap())
             .collect();
         assert_eq!(results, ["passed", "failed", "failed"]);
+        let reviews: Vec<(&str, i64)> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["review"]["verdict"].as_str().unwrap(),
+                    c["review"]["voided_seconds"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(reviews, [("pass", 0), ("fail", 60), ("fail", 30)]);
         assert_eq!(mine["items"][1]["review"]["reason"], "对照人像照片核验");
         let queue = app
             .get_json("/api/v1/face-checks?result=pending_review", Some(&admin))
