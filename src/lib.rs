@@ -6,6 +6,8 @@
 //! composes them. No module imports one above it (a test checks for cycles).
 #![deny(clippy::self_named_module_files)]
 
+/// Announcements: written in scope, approved by another, published.
+pub mod announcements;
 /// The audit log: recorder, batch writer, hash chain, sealer and purge.
 pub mod audit;
 /// The audit log's endpoints (list, verify).

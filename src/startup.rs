@@ -25,9 +25,9 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    audit_logs, changes, cities, complaints, context, courses, db, enrolments, institutions,
-    learners, openapi, operations, ratings, reference, regulations, reports, screening, sharing,
-    study, teachers,
+    announcements, audit_logs, changes, cities, complaints, context, courses, db, enrolments,
+    institutions, learners, openapi, operations, ratings, reference, regulations, reports,
+    screening, sharing, study, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -63,6 +63,7 @@ pub const MODULES: &[Module] = &[
     module!(enrolments),
     module!(study),
     module!(complaints),
+    module!(announcements),
 ];
 
 /// The prefix of every resource module's routes.

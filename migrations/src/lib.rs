@@ -24,6 +24,7 @@ mod m20261130_000020_create_quiz_attempts;
 mod m20261130_000021_create_certificates;
 mod m20261206_000022_create_face_check_reviews;
 mod m20261206_000023_create_complaints;
+mod m20261207_000024_create_announcements;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_create_certificates::Migration),
             Box::new(m20261206_000022_create_face_check_reviews::Migration),
             Box::new(m20261206_000023_create_complaints::Migration),
+            Box::new(m20261207_000024_create_announcements::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use crate::http::pagination::{Cursor, Limit};
 /// What is filed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ComplaintKind)]
 pub enum Kind {
     /// A complaint (投诉).
     Complaint,
@@ -26,6 +27,7 @@ pub enum Kind {
 /// What it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ComplaintTargetType)]
 pub enum TargetType {
     /// The platform itself (its complaints desk answers).
     Platform,
@@ -98,6 +100,7 @@ fn nullable_uuid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>,
 
 /// A step of the handling as the timeline shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = ComplaintStep)]
 pub struct Step {
     /// The step.
     pub action: Action,

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 /// Where a complaint stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ComplaintStatus)]
 pub enum Status {
     Submitted,
     Accepted,
@@ -60,6 +61,7 @@ impl Status {
 /// A step of the handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ComplaintAction)]
 pub enum Action {
     /// Handler: takes it up.
     Accept,

@@ -53,6 +53,8 @@ codes! {
     NoStudyEvidence = ("no_study_evidence", 403, "a learner rates only a course version they have studied"),
     FaceConsentRequired = ("face_consent_required", 403, "a face-checked study session needs the learner's consent to face processing (POST /learners/{id}/consents)"),
     NotHandler = ("not_handler", 403, "the complaint is another party's to handle (the institution until it is escalated, then the city bureau; the platform's desk always), or the step is the other side's (the filer's or a handler's)"),
+    NotAuthor = ("not_author", 403, "only the author of an announcement submits it"),
+    OwnApproval = ("own_approval", 403, "the author of an announcement never approves or returns its own"),
     PasswordMismatch = ("password_mismatch", 403, "the current password sent is wrong"),
     NotFound = ("not_found", 404, "no such resource within the caller's scope (another tenant's objects and malformed ids too)"),
     NoPhoto = ("no_photo", 404, "the teacher exists but has no photo yet, or the face check has no capture (it was missed)"),

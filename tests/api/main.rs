@@ -1,4 +1,5 @@
 //! Integration tests through real HTTP, on SQLite and (with `SAFETRAIN_TEST_POSTGRES_URL`) PostgreSQL.
+mod announcements;
 mod architecture;
 mod audit;
 mod auth;

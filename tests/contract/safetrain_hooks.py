@@ -53,6 +53,8 @@ say what the server rightly demands, and each printed when the run ends:
      for every target but the platform), `kind` (`appeal_target`: an appeal is a signed-in
      learner's about its own session or certificate) and `contact_phone` (`required`: a phone
      or an e-mail address, one of two fields): rules between fields and the resources named.
+     And of an announcement, `city_code` (`not_allowed`): platform operators publish
+     platform-wide, a rule between the caller's role and the body.
    - 422 `file_rejected` on an upload whose body is not one of the real files of 1 (bytes
      made up in a phase that bypasses map_case).
    - 400 naming only a learner's `id_number` (rules `check_character`, `birth_date`),
@@ -365,6 +367,7 @@ def filter_failure(context, failure, case, response) -> bool:
                 ("target_id", "not_allowed"),
                 ("kind", "appeal_target"),
                 ("contact_phone", "required"),
+                ("city_code", "not_allowed"),
             )
             for e in errors
         )

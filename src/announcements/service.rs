@@ -1,0 +1,388 @@
+//! Announcements (信息公布): written by province and city admins for their scope and by
+//! platform operators platform-wide, screened before submission, approved by someone who is
+//! not the author, then published; every move kept with its actor and reason.
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::dto::*;
+use super::entity::{announcement, status_change};
+use crate::auth::{Actor, Role};
+use crate::changes::Operation;
+use crate::context::Cx;
+use crate::db::page::{self, Direction};
+use crate::error::{AppError, AppResult, Code};
+use crate::http::pagination::{Cursor, Limit, Page};
+
+pub const RESOURCE: &str = "announcement";
+
+crate::policy!(/// Who writes, reviews and publishes announcements, each in its scope.
+    Editors = &[Role::ProvinceAdmin, Role::CityAdmin, Role::PlatformOperator]);
+
+/// Why a move is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Only the author submits.
+    NotAuthor,
+    /// The author never approves (or returns) its own.
+    OwnApproval,
+    /// Not from this status.
+    Illegal,
+}
+
+/// Whether `from` → `to` is a move, and for whom: the one rule of the review.
+pub fn allowed(from: Status, to: Status, is_author: bool) -> Result<(), Refusal> {
+    use Status::*;
+    match (from, to) {
+        (Draft | Returned, Submitted) if is_author => Ok(()),
+        (Draft | Returned, Submitted) => Err(Refusal::NotAuthor),
+        (Submitted, Approved | Returned) if is_author => Err(Refusal::OwnApproval),
+        (Submitted, Approved | Returned) => Ok(()),
+        (Approved, Published) | (Published, Withdrawn) => Ok(()),
+        _ => Err(Refusal::Illegal),
+    }
+}
+
+/// The announcements a caller handles: province admins the regulators' (any city, or the
+/// whole province); city admins their city's; platform operators the platform's.
+fn scoped(actor: &Actor) -> Option<Condition> {
+    let operator = Role::PlatformOperator.as_str();
+    let by_operator = announcement::Column::AuthorRole.eq(operator);
+    let by_regulator = announcement::Column::AuthorRole.ne(operator);
+    match actor.role {
+        Role::ProvinceAdmin => Some(Condition::all().add(by_regulator)),
+        Role::PlatformOperator => Some(Condition::all().add(by_operator)),
+        Role::CityAdmin => actor.city.as_deref().map(|city| {
+            Condition::all()
+                .add(by_regulator)
+                .add(announcement::Column::CityCode.eq(city))
+        }),
+        _ => None,
+    }
+}
+
+async fn history<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Vec<AnnouncementStatusChange>> {
+    Ok(status_change::Entity::find()
+        .filter(status_change::Column::AnnouncementId.eq(id))
+        .order_by_asc(status_change::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| AnnouncementStatusChange {
+            from_status: Status::from_db(&c.from_status),
+            to_status: Status::from_db(&c.to_status),
+            reason: c.reason,
+            actor_subject: c.actor_subject,
+            actor_role: c.actor_role,
+            at: c.at,
+        })
+        .collect())
+}
+
+async fn to_dto<C: ConnectionTrait>(db: &C, m: announcement::Model) -> AppResult<Announcement> {
+    Ok(Announcement {
+        history: history(db, m.id).await?,
+        id: m.id,
+        title: m.title,
+        content: m.content,
+        city_code: m.city_code,
+        status: Status::from_db(&m.status),
+        author_subject: m.author_subject,
+        author_role: m.author_role,
+        published_at: m.published_at,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(cx: &Cx<Editors>, body: AnnouncementCreate) -> AppResult<Announcement> {
+    let city = body.city_code.as_ref().map(|c| c.as_str().to_owned());
+    match (cx.actor.role, &city) {
+        (Role::CityAdmin, c) if c.as_deref() != cx.actor.city.as_deref() => {
+            return Err(AppError::new(
+                Code::CityOutOfScope,
+                "a city admin publishes in its own city only (city_code: its own)",
+            ));
+        }
+        (Role::PlatformOperator, Some(_)) => {
+            return Err(AppError::field(
+                "city_code",
+                "not_allowed",
+                "platform operators publish platform-wide: no city_code",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(code) = &city
+        && cx.data::<crate::cities::Catalog>()?.get(code).is_none()
+    {
+        return Err(AppError::field(
+            "city_code",
+            "unknown_city",
+            "no such city module",
+        ));
+    }
+    let now = cx.svc.clock.now();
+    let mut tx = cx.begin().await?;
+    let id = Uuid::now_v7();
+    tx.touches(RESOURCE, id, city.as_deref());
+    let row = announcement::ActiveModel {
+        id: Set(id),
+        title: Set(body.title.to_string()),
+        content: Set(body.content.to_string()),
+        city_code: Set(city),
+        status: Set(Status::Draft.as_str().into()),
+        author_subject: Set(cx.actor.subject.clone()),
+        author_role: Set(cx.actor.role.as_str().into()),
+        published_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(tx.conn())
+    .await?;
+    let answer = to_dto(tx.conn(), row).await?;
+    tx.changed(RESOURCE, id, Operation::Created, 1, &answer)?;
+    tx.commit(201, &answer).await?;
+    Ok(answer)
+}
+
+async fn find<C: ConnectionTrait>(
+    db: &C,
+    audit: &crate::audit::AuditContext,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<announcement::Model> {
+    let row = match scoped(actor) {
+        Some(cond) => {
+            announcement::Entity::find_by_id(id)
+                .filter(cond)
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    audit.set_resource(
+        RESOURCE,
+        id,
+        row.as_ref().and_then(|r| r.city_code.as_deref()),
+    );
+    row.ok_or_else(AppError::not_found)
+}
+
+#[tracing::instrument(skip_all, fields(announcement = %id))]
+pub async fn get(cx: &Cx<Editors>, id: Uuid) -> AppResult<Announcement> {
+    let row = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    to_dto(cx.db.get_ref(), row).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(cx: &Cx<Editors>, q: &AnnouncementListQuery) -> AppResult<Page<Announcement>> {
+    let limit = Limit::of(q.limit);
+    let Some(mut cond) = scoped(&cx.actor) else {
+        return Ok(Page::empty());
+    };
+    if let Some(status) = q.status {
+        cond = cond.add(announcement::Column::Status.eq(status.as_str()));
+    }
+    let rows = page::after(
+        cx.db.get_ref(),
+        announcement::Entity::find().filter(cond),
+        announcement::Column::Id,
+        Cursor::key::<Uuid>(&q.cursor)?,
+        limit,
+        Direction::Descending,
+    )
+    .await?;
+    let page = Page::from_rows(rows, limit, |m| m.id, |m| m);
+    let mut items = Vec::with_capacity(page.items.len());
+    for m in page.items {
+        items.push(to_dto(cx.db.get_ref(), m).await?);
+    }
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+#[tracing::instrument(skip_all, fields(announcement = %id, to = body.status.as_str()))]
+pub async fn change_status(
+    cx: &Cx<Editors>,
+    id: Uuid,
+    body: AnnouncementStatusRequest,
+) -> AppResult<Announcement> {
+    let now = cx.svc.clock.now();
+    let mut tx = cx.begin().await?;
+    let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    let from = Status::from_db(&current.status);
+    let is_author =
+        current.author_subject == cx.actor.subject && current.author_role == cx.actor.role.as_str();
+    allowed(from, body.status, is_author).map_err(|r| match r {
+        Refusal::NotAuthor => {
+            AppError::new(Code::NotAuthor, "only the author submits an announcement")
+        }
+        Refusal::OwnApproval => AppError::new(
+            Code::OwnApproval,
+            "the author of an announcement never approves or returns its own",
+        ),
+        Refusal::Illegal => AppError::new(
+            Code::IllegalTransition,
+            format!(
+                "an announcement {} cannot become {}",
+                from.as_str(),
+                body.status.as_str()
+            ),
+        ),
+    })?;
+    if matches!(body.status, Status::Returned | Status::Withdrawn) && body.reason.is_none() {
+        return Err(AppError::field(
+            "reason",
+            "required",
+            "returning or withdrawing needs a reason",
+        ));
+    }
+    if body.status == Status::Submitted {
+        let screener = cx.data::<crate::screening::Screener>()?;
+        let hits = crate::courses::service::screen(
+            tx.conn(),
+            &screener,
+            &[
+                ("title".into(), current.title.as_str()),
+                ("content".into(), current.content.as_str()),
+            ],
+        )
+        .await?;
+        if !hits.is_empty() {
+            return Err(AppError::new(
+                Code::ScreeningHit,
+                format!(
+                    "the announcement contains {} prohibited term(s)",
+                    hits.len()
+                ),
+            )
+            .with_errors(hits));
+        }
+    }
+    status_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        announcement_id: Set(id),
+        from_status: Set(from.as_str().into()),
+        to_status: Set(body.status.as_str().into()),
+        reason: Set(body.reason.as_ref().map(ToString::to_string)),
+        actor_subject: Set(cx.actor.subject.clone()),
+        actor_role: Set(cx.actor.role.as_str().into()),
+        at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    let mut row = announcement::ActiveModel {
+        status: Set(body.status.as_str().into()),
+        updated_at: Set(now),
+        version: Set(current.version + 1),
+        ..Default::default()
+    };
+    if body.status == Status::Published {
+        row.published_at = Set(Some(now));
+    }
+    let saved = announcement::Entity::update_many()
+        .set(row)
+        .filter(announcement::Column::Id.eq(id))
+        .filter(announcement::Column::Version.eq(current.version))
+        .exec_with_returning(tx.conn())
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            AppError::new(
+                Code::ConcurrentChange,
+                "the announcement changed meanwhile; read it again",
+            )
+        })?;
+    let version = saved.version;
+    let answer = to_dto(tx.conn(), saved).await?;
+    tx.changed(RESOURCE, id, Operation::Updated, version, &answer)?;
+    tx.commit(200, &answer).await?;
+    Ok(answer)
+}
+
+/// Published announcements, newest first; of one city, with those for the whole province.
+#[tracing::instrument(skip_all)]
+pub async fn public(
+    cx: &Cx<crate::auth::Public>,
+    q: &PublicAnnouncementQuery,
+) -> AppResult<Page<PublicAnnouncement>> {
+    let limit = Limit::of(q.limit);
+    let mut cond =
+        Condition::all().add(announcement::Column::Status.eq(Status::Published.as_str()));
+    if let Some(city) = &q.city {
+        cond = cond.add(
+            Condition::any()
+                .add(announcement::Column::CityCode.eq(city.as_str()))
+                .add(announcement::Column::CityCode.is_null()),
+        );
+    }
+    let rows = page::after(
+        cx.db.get_ref(),
+        announcement::Entity::find().filter(cond),
+        announcement::Column::Id,
+        Cursor::key::<Uuid>(&q.cursor)?,
+        limit,
+        Direction::Descending,
+    )
+    .await?;
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |m| m.id,
+        |m| PublicAnnouncement {
+            id: m.id,
+            title: m.title,
+            content: m.content,
+            city_code: m.city_code,
+            issued_by: m.author_role,
+            published_at: m.published_at.unwrap_or(m.updated_at),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    #[test]
+    fn the_review_moves_and_who_makes_them() {
+        assert_eq!(allowed(Draft, Submitted, true), Ok(()));
+        assert_eq!(allowed(Returned, Submitted, true), Ok(()));
+        assert_eq!(allowed(Draft, Submitted, false), Err(Refusal::NotAuthor));
+        assert_eq!(allowed(Submitted, Approved, false), Ok(()));
+        assert_eq!(allowed(Submitted, Returned, false), Ok(()));
+        assert_eq!(
+            allowed(Submitted, Approved, true),
+            Err(Refusal::OwnApproval)
+        );
+        assert_eq!(
+            allowed(Submitted, Returned, true),
+            Err(Refusal::OwnApproval)
+        );
+        assert_eq!(allowed(Approved, Published, true), Ok(()));
+        assert_eq!(allowed(Published, Withdrawn, false), Ok(()));
+        for (from, to) in [
+            (Draft, Approved),
+            (Draft, Published),
+            (Submitted, Published),
+            (Returned, Approved),
+            (Published, Draft),
+            (Withdrawn, Published),
+            (Approved, Withdrawn),
+        ] {
+            assert_eq!(
+                allowed(from, to, false),
+                Err(Refusal::Illegal),
+                "{from:?}→{to:?}"
+            );
+        }
+    }
+}

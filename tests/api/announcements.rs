@@ -1,0 +1,282 @@
+//! Announcements: written in scope, screened before submission, approved by someone other than
+//! the author, published for anyone, withdrawn with a reason.
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, each_backend, tokens};
+
+fn as_whom(app: &TestApp, role: &str, city: Option<&str>, sub: &str) -> String {
+    tokens::platform(&app.settings, role, city, None, sub)
+}
+
+async fn write(app: &TestApp, token: &str, city: Option<&str>, content: &str) -> reqwest::Response {
+    app.post(
+        "/api/v1/announcements",
+        Some(token),
+        &json!({"title": "关于开展安全生产培训专项检查的通知", "content": content, "city_code": city}),
+    )
+    .await
+}
+
+async fn move_to(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/announcements/{id}/status"),
+        Some(token),
+        &json!({"status": status, "reason": reason}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_announcement_is_approved_by_another_and_then_public() {
+    let terms: Value =
+        serde_json::from_str(include_str!("../../fixtures/screening_terms.json")).unwrap();
+    let term = terms[0]["terms"][0].as_str().unwrap().to_owned();
+    let term = &term;
+    each_backend(|app| async move {
+        let author = as_whom(&app, "city_admin", Some("440100"), "gz-author");
+        let colleague = as_whom(&app, "city_admin", Some("440100"), "gz-reviewer");
+        let shenzhen = as_whom(&app, "city_admin", Some("440300"), "sz-admin");
+        let province = as_whom(&app, "province_admin", None, "gd-admin");
+        let operator = as_whom(&app, "platform_operator", None, "op-1");
+
+        // Scope: a city admin writes for its own city only; operators platform-wide.
+        assert_problem(
+            write(&app, &author, Some("440300"), "正文").await,
+            403,
+            "city_out_of_scope",
+        )
+        .await;
+        assert_problem(
+            write(&app, &author, None, "正文").await,
+            403,
+            "city_out_of_scope",
+        )
+        .await;
+        assert_problem(
+            write(&app, &operator, Some("440100"), "正文").await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        let learner = app.token("learner", None, None);
+        assert_problem(
+            write(&app, &learner, None, "正文").await,
+            403,
+            "role_not_allowed",
+        )
+        .await;
+
+        // A listed term blocks the submission and changes nothing.
+        let res = write(
+            &app,
+            &author,
+            Some("440100"),
+            &format!("本次检查涉及{term}。"),
+        )
+        .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let blocked = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let p = assert_problem(
+            move_to(&app, &author, &blocked, "submitted", None).await,
+            409,
+            "screening_hit",
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "content");
+        let still = app
+            .get_json(&format!("/api/v1/announcements/{blocked}"), Some(&author))
+            .await;
+        assert_eq!(still["status"], "draft");
+        assert_eq!(still["history"], json!([]));
+
+        let id = write(
+            &app,
+            &author,
+            Some("440100"),
+            "请各培训机构于12月底前完成自查。",
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_problem(
+            move_to(&app, &colleague, &id, "submitted", None).await,
+            403,
+            "not_author",
+        )
+        .await;
+        assert_eq!(
+            move_to(&app, &author, &id, "submitted", None)
+                .await
+                .status(),
+            200
+        );
+        // The author never approves its own; another city's admin does not see it.
+        assert_problem(
+            move_to(&app, &author, &id, "approved", None).await,
+            403,
+            "own_approval",
+        )
+        .await;
+        assert_problem(
+            move_to(&app, &shenzhen, &id, "approved", None).await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_problem(
+            move_to(&app, &colleague, &id, "returned", None).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            move_to(&app, &colleague, &id, "returned", Some("请注明检查依据"))
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            move_to(&app, &author, &id, "submitted", None)
+                .await
+                .status(),
+            200
+        );
+        assert_problem(
+            move_to(&app, &author, &id, "published", None).await,
+            409,
+            "illegal_transition",
+        )
+        .await;
+        assert_eq!(
+            move_to(&app, &province, &id, "approved", None)
+                .await
+                .status(),
+            200
+        );
+
+        // Not public until published.
+        let public = app
+            .get_json("/api/v1/public/announcements?city=440100", None)
+            .await;
+        assert_eq!(public["items"], json!([]));
+        let published: Value = move_to(&app, &author, &id, "published", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(published["status"], "published");
+        let moves: Vec<(&str, &str)> = published["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["to_status"].as_str().unwrap(),
+                    h["actor_subject"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("submitted", "gz-author"),
+                ("returned", "gz-reviewer"),
+                ("submitted", "gz-author"),
+                ("approved", "gd-admin"),
+                ("published", "gz-author")
+            ]
+        );
+        assert_eq!(published["history"][1]["reason"], "请注明检查依据");
+
+        // A platform-wide one, approved by another operator, shows in every city.
+        let other_operator = as_whom(&app, "platform_operator", None, "op-2");
+        let wide = write(&app, &operator, None, "平台将于周六凌晨维护。")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        move_to(&app, &operator, &wide, "submitted", None).await;
+        assert_problem(
+            move_to(&app, &province, &wide, "approved", None).await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_eq!(
+            move_to(&app, &other_operator, &wide, "approved", None)
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(
+            move_to(&app, &operator, &wide, "published", None)
+                .await
+                .status(),
+            200
+        );
+        let titles = |v: &Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let gz = app
+            .get_json("/api/v1/public/announcements?city=440100", None)
+            .await;
+        assert_eq!(titles(&gz), [wide.clone(), id.clone()], "newest first");
+        assert_eq!(gz["items"][1]["issued_by"], "city_admin");
+        let sz = app
+            .get_json("/api/v1/public/announcements?city=440300", None)
+            .await;
+        assert_eq!(titles(&sz), std::slice::from_ref(&wide));
+
+        // Withdrawn with a reason: gone from the public list.
+        assert_problem(
+            move_to(&app, &colleague, &id, "withdrawn", None).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            move_to(&app, &colleague, &id, "withdrawn", Some("通知内容有误"))
+                .await
+                .status(),
+            200
+        );
+        let gz = app
+            .get_json("/api/v1/public/announcements?city=440100", None)
+            .await;
+        assert_eq!(titles(&gz), [wide]);
+        // Lists are scoped: Shenzhen's admin sees none of Guangzhou's.
+        let listed = app.get_json("/api/v1/announcements", Some(&shenzhen)).await;
+        assert_eq!(listed["items"], json!([]));
+        let listed = app
+            .get_json("/api/v1/announcements?status=withdrawn", Some(&province))
+            .await;
+        assert_eq!(titles(&listed), [id]);
+    })
+    .await;
+}
