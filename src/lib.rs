@@ -42,6 +42,8 @@ pub mod domain;
 pub mod enrolments;
 /// The error type, its codes and problem+json.
 pub mod error;
+/// The platform's filing profile, its management documents and the filing report.
+pub mod filing;
 /// Cross-cutting HTTP pieces.
 pub mod http;
 /// Training institutions and the public registry.

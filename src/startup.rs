@@ -26,7 +26,7 @@ use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
     announcements, audit_logs, changes, cities, complaints, context, courses, db, enrolments,
-    institutions, learners, openapi, operations, ratings, reference, regulations, reports,
+    filing, institutions, learners, openapi, operations, ratings, reference, regulations, reports,
     screening, sharing, study, teachers,
 };
 
@@ -64,6 +64,7 @@ pub const MODULES: &[Module] = &[
     module!(study),
     module!(complaints),
     module!(announcements),
+    module!(filing),
 ];
 
 /// The prefix of every resource module's routes.

@@ -25,6 +25,7 @@ mod m20261130_000021_create_certificates;
 mod m20261206_000022_create_face_check_reviews;
 mod m20261206_000023_create_complaints;
 mod m20261207_000024_create_announcements;
+mod m20261207_000025_create_filing_profile;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_create_face_check_reviews::Migration),
             Box::new(m20261206_000023_create_complaints::Migration),
             Box::new(m20261207_000024_create_announcements::Migration),
+            Box::new(m20261207_000025_create_filing_profile::Migration),
         ]
     }
 }

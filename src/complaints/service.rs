@@ -62,7 +62,7 @@ pub fn is_overdue(m: &complaint::Model, now: DateTime<Utc>) -> bool {
 }
 
 /// The overdue rule as a condition on the table.
-fn overdue_condition(now: DateTime<Utc>) -> Condition {
+pub fn overdue_condition(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(complaint::Column::Status.is_in(Status::OPEN.map(Status::as_str)))
         .add(

@@ -11,6 +11,7 @@ mod complaints;
 mod contract;
 mod courses;
 mod enrolments;
+mod filing;
 mod hardening;
 mod helpers;
 mod institutions;
