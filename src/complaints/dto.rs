@@ -189,6 +189,9 @@ pub struct Complaint {
     pub updated_at: DateTime<Utc>,
     /// Every step, oldest first (the filer sees the public ones).
     pub timeline: Vec<Step>,
+    /// For the handlers of an appeal about a study session: the session, its face checks
+    /// (with the captures) and its enrolment's ledger.
+    pub related: Vec<Related>,
 }
 
 /// The complaint as filed; without an account, the code to follow it with, shown only here.
@@ -211,6 +214,32 @@ pub struct ComplaintActionRequest {
     /// The answer, the reason of a rejection or escalation, a note, a reply (needed for
     /// those; optional otherwise).
     pub message: Option<LongText>,
+    /// With `answer` on an appeal about a study session, upheld: the seconds to credit back
+    /// (or, negative, to take away) through a compensating `correction` entry of the hours
+    /// ledger, with the city bureau as its actor and the complaint's number as its approval.
+    /// The city bureau's only (an institution does not credit its own learners: it escalates).
+    #[serde(default, deserialize_with = "optional_correction")]
+    #[schema(minimum = -86400, maximum = 86400)]
+    pub correction_seconds: Option<i32>,
+}
+
+/// Seconds of a ledger correction (-86400 to 86400), absent or `null`.
+fn optional_correction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => crate::enrolments::ledger::correction_seconds(v)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// A resource the handlers of a complaint look at.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Related {
+    /// What it is: `study_session`, `face_checks`, `ledger`.
+    pub rel: String,
+    /// Its address in this API.
+    pub href: String,
 }
 
 /// A filer without an account following its complaint.
@@ -265,3 +294,18 @@ pub struct ComplaintPath {
 }
 
 crate::http::pagination::page_schema!(ComplaintPage, Complaint);
+
+/// Complaints waiting for their handlers, per institution (none: the platform's desk).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComplaintCount {
+    /// The city of the target (none: the platform's own).
+    #[schema(required = true)]
+    pub city_code: Option<String>,
+    /// The institution that answers them (none: the platform's desk).
+    #[schema(required = true)]
+    pub institution_id: Option<Uuid>,
+    /// Still waiting for their handlers.
+    pub open: u64,
+    /// Of those, past a deadline.
+    pub overdue: u64,
+}

@@ -25,5 +25,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::track_complaint)
         .service(routes::track_complaint_action)
         .service(routes::get_complaint)
-        .service(routes::complaint_action);
+        .service(routes::complaint_action)
+        .service(routes::complaint_counts);
 }

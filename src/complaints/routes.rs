@@ -3,7 +3,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 
 use super::dto::*;
-use super::service::{self, Actors, Filers, Readers};
+use super::service::{self, Actors, CountReaders, Filers, Readers};
 use crate::auth::Public;
 use crate::context::Cx;
 use crate::error::AppResult;
@@ -169,4 +169,23 @@ pub async fn track_complaint_action(
 ) -> AppResult<HttpResponse> {
     let complaint = service::track_act(&cx, body.0).await?;
     Ok(cx.reply(StatusCode::OK, &complaint))
+}
+
+/// Open and overdue complaints per institution
+///
+/// For the regulators (a city admin: its city's) and the platform's desk: per institution
+/// (none: the platform's own) and city, the complaints still waiting for their handlers and
+/// how many of them are past a deadline. A service signal beside ratings; nothing here ranks.
+#[utoipa::path(
+    tag = super::TAG,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The counts", body = Vec<ComplaintCount>),
+        SignedInErrors,
+    )
+)]
+#[get("/reports/complaints")]
+pub async fn complaint_counts(cx: Cx<CountReaders>) -> AppResult<HttpResponse> {
+    let counts = service::counts(&cx).await?;
+    Ok(cx.reply(StatusCode::OK, &counts))
 }

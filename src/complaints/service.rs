@@ -109,6 +109,31 @@ async fn to_dto<C: ConnectionTrait>(
             at: e.at,
         })
         .collect();
+    let related = match (staff, TargetType::from_db(&m.target_type), m.target_id) {
+        (true, TargetType::StudySession, Some(session)) => {
+            let mut links = vec![
+                Related {
+                    rel: "study_session".into(),
+                    href: format!("/api/v1/study-sessions/{session}"),
+                },
+                Related {
+                    rel: "face_checks".into(),
+                    href: format!("/api/v1/face-checks?session_id={session}"),
+                },
+            ];
+            if let Some(s) = crate::study::entity::session::Entity::find_by_id(session)
+                .one(db)
+                .await?
+            {
+                links.push(Related {
+                    rel: "ledger".into(),
+                    href: format!("/api/v1/enrolments/{}/ledger", s.enrolment_id),
+                });
+            }
+            links
+        }
+        _ => Vec::new(),
+    };
     let hits: Vec<FieldError> = match (&m.screening_hits, staff) {
         (Some(raw), true) => serde_json::from_str(raw).map_err(AppError::internal)?,
         _ => Vec::new(),
@@ -146,6 +171,7 @@ async fn to_dto<C: ConnectionTrait>(
         created_at: m.created_at,
         updated_at: m.updated_at,
         timeline,
+        related,
     })
 }
 
@@ -476,6 +502,9 @@ async fn step(
             format!("{} needs a message", body.action.as_str()),
         ));
     }
+    if let Some(seconds) = body.correction_seconds {
+        correct(&mut tx, &current, actor, body.action, seconds, now).await?;
+    }
     if body.action == Action::Escalate && current.city_code.is_none() {
         return Err(AppError::new(
             Code::IllegalTransition,
@@ -552,6 +581,83 @@ async fn step(
     };
     tx.commit(200, &answer).await?;
     Ok(answer)
+}
+
+/// An upheld appeal's compensating ledger entry: with the answer, on an appeal about a study
+/// session, by the city bureau (an institution does not credit its own learners).
+async fn correct(
+    tx: &mut WriteTx<'_>,
+    c: &complaint::Model,
+    actor: Option<&Actor>,
+    action: Action,
+    seconds: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::enrolments::entity::ledger;
+    use crate::study::entity::session;
+    let session_id = match (
+        action,
+        Kind::from_db(&c.kind),
+        TargetType::from_db(&c.target_type),
+    ) {
+        (Action::Answer, Kind::Appeal, TargetType::StudySession) => c.target_id,
+        _ => None,
+    }
+    .ok_or_else(|| {
+        AppError::field(
+            "correction_seconds",
+            "appeal_only",
+            "a ledger correction goes with the answer to an appeal about a study session",
+        )
+    })?;
+    if seconds == 0 {
+        return Err(AppError::field(
+            "correction_seconds",
+            "not_zero",
+            "a correction adds or takes away time",
+        ));
+    }
+    let actor = actor.filter(|a| a.role == Role::CityAdmin).ok_or_else(|| {
+        AppError::new(
+            Code::NotHandler,
+            "a ledger correction is the city bureau's: escalate the appeal to it",
+        )
+    })?;
+    let s = session::Entity::find_by_id(session_id)
+        .one(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::bug("an appeal about a session that is gone"))?;
+    let row = ledger::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        enrolment_id: Set(s.enrolment_id),
+        learner_id: Set(s.learner_id),
+        course_id: Set(s.course_id),
+        version_number: Set(s.version_number),
+        courseware_id: Set(s.courseware_id),
+        session_id: Set(Some(s.id)),
+        kind: Set("correction".into()),
+        seconds: Set(seconds),
+        reason: Set(Some(format!("appeal {} upheld", c.number))),
+        day: Set(crate::clock::shanghai_day(now)),
+        from_position: Set(None),
+        to_position: Set(None),
+        actor_subject: Set(Some(actor.subject.clone())),
+        note: Set(Some(c.number.clone())),
+        institution_id: Set(s.institution_id),
+        city_code: Set(s.city_code.clone()),
+        recorded_at: Set(now),
+    }
+    .insert(tx.conn())
+    .await?;
+    let entry = crate::enrolments::ledger::LedgerEntry::from(row);
+    tx.changed(
+        crate::enrolments::ledger::RESOURCE,
+        entry.id,
+        Operation::Created,
+        1,
+        &entry,
+    )?;
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(complaint = %id))]
@@ -670,8 +776,55 @@ pub async fn track_act(
         ComplaintActionRequest {
             action: body.action,
             message: body.message,
+            correction_seconds: None,
         },
         now,
     )
     .await
+}
+
+crate::policy!(/// Who reads the complaint counts: the regulators and the platform's desk.
+    CountReaders = &[Role::ProvinceAdmin, Role::CityAdmin, Role::PlatformOperator]);
+
+/// Open and overdue complaints per institution and city, in the caller's scope: a service
+/// signal for the regulators (no ranking). Institutions without open complaints are left out.
+#[tracing::instrument(skip_all)]
+pub async fn counts(cx: &Cx<CountReaders>) -> AppResult<Vec<ComplaintCount>> {
+    use sea_orm::QuerySelect;
+    let now = cx.svc.clock.now();
+    let Some(scope) = scoped(&cx.actor) else {
+        return Ok(Vec::new());
+    };
+    let open = Status::OPEN.map(Status::as_str);
+    let grouped = |cond: Condition| {
+        complaint::Entity::find()
+            .select_only()
+            .column(complaint::Column::CityCode)
+            .column(complaint::Column::InstitutionId)
+            .column_as(complaint::Column::Id.count(), "n")
+            .filter(cond)
+            .group_by(complaint::Column::CityCode)
+            .group_by(complaint::Column::InstitutionId)
+            .into_tuple::<(Option<String>, Option<Uuid>, i64)>()
+    };
+    let waiting = grouped(scope.clone().add(complaint::Column::Status.is_in(open)))
+        .all(cx.db.get_ref())
+        .await?;
+    let late = grouped(scope.add(overdue_condition(now)))
+        .all(cx.db.get_ref())
+        .await?;
+    let mut out: Vec<ComplaintCount> = waiting
+        .into_iter()
+        .map(|(city, institution, n)| ComplaintCount {
+            overdue: late
+                .iter()
+                .find(|(c, i, _)| *c == city && *i == institution)
+                .map_or(0, |(_, _, n)| *n as u64),
+            city_code: city,
+            institution_id: institution,
+            open: n as u64,
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.city_code, a.institution_id).cmp(&(&b.city_code, b.institution_id)));
+    Ok(out)
 }

@@ -185,7 +185,7 @@ pub struct CorrectionCreate {
     pub approval: Label,
 }
 
-fn correction_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+pub fn correction_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
     let n = crate::domain::whole(d, "an integer from -86400 to 86400")?;
     i32::try_from(n)
         .ok()

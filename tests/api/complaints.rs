@@ -141,6 +141,15 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             .await;
         assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
         assert_eq!(overdue["items"][0]["overdue"], true);
+        // Counted for the regulators per institution, in their scope.
+        let gz = app.token("city_admin", Some("440100"), None);
+        let counts = app.get_json("/api/v1/reports/complaints", Some(&gz)).await;
+        assert_eq!(
+            counts,
+            json!([{"city_code": "440100", "institution_id": f.institution, "open": 1, "overdue": 1}])
+        );
+        let sz = app.token("city_admin", Some("440300"), None);
+        assert_eq!(app.get_json("/api/v1/reports/complaints", Some(&sz)).await, json!([]));
         let res = act(&app, &f.admin, &id, "accept", None).await;
         assert_eq!(
             res.status(),
@@ -445,6 +454,137 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
             200
         );
         let _ = learner;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_upheld_appeal_about_a_session_is_credited_back_by_the_city_bureau_through_the_ledger() {
+    use crate::study::{PNG, after, credited, face_check, open, study_settings, studying};
+    crate::helpers::each_backend_with(study_settings, |app| async move {
+        let s = studying(&app).await;
+        let session = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            face_check(&app, &s.learner, &session, PNG).await.status(),
+            201
+        );
+        after(&app, &s.learner, &session, 30, 30).await;
+        assert_eq!(credited(&app, &s).await, 30);
+        let mut appeal = body("study_session", Some(&session));
+        appeal["kind"] = json!("appeal");
+        appeal["content"] = json!("网络中断导致人脸核验超时，申请恢复学时。");
+        let res = app
+            .post("/api/v1/complaints", Some(&s.learner), &appeal)
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let filed: Value = res.json().await.unwrap();
+        let (id, number) = (
+            filed["complaint"]["id"].as_str().unwrap().to_owned(),
+            filed["complaint"]["number"].as_str().unwrap().to_owned(),
+        );
+        assert_eq!(
+            filed["complaint"]["related"],
+            json!([]),
+            "the filer is not shown the links"
+        );
+
+        // The institution's reviewer follows the links to the session's captures.
+        let seen = app
+            .get_json(&format!("/api/v1/complaints/{id}"), Some(&s.f.admin))
+            .await;
+        let rels: Vec<&str> = seen["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rel"].as_str().unwrap())
+            .collect();
+        assert_eq!(rels, ["study_session", "face_checks", "ledger"]);
+        let checks = app
+            .get_json(
+                seen["related"][1]["href"].as_str().unwrap(),
+                Some(&s.f.admin),
+            )
+            .await;
+        assert_eq!(checks["items"].as_array().unwrap().len(), 1);
+        assert_eq!(checks["items"][0]["session_id"], session.as_str());
+
+        // The institution does not credit its own learner: nothing is written.
+        let upheld = json!({"action": "answer", "message": "申诉成立", "correction_seconds": 60});
+        let path = format!("/api/v1/complaints/{id}/actions");
+        assert_eq!(
+            act(&app, &s.f.admin, &id, "accept", None).await.status(),
+            200
+        );
+        let p = assert_problem(
+            app.post(&path, Some(&s.f.admin), &upheld).await,
+            403,
+            "not_handler",
+        )
+        .await;
+        assert!(p["detail"].as_str().unwrap().contains("city bureau"));
+        assert_eq!(credited(&app, &s).await, 30);
+        assert_eq!(
+            act(
+                &app,
+                &s.f.admin,
+                &id,
+                "escalate",
+                Some("申诉涉及学时，请主管部门核定")
+            )
+            .await
+            .status(),
+            200
+        );
+        let bureau = app.token("city_admin", Some("440100"), None);
+        assert_eq!(act(&app, &bureau, &id, "accept", None).await.status(), 200);
+        let mut zero = upheld.clone();
+        zero["correction_seconds"] = json!(0);
+        assert_problem(
+            app.post(&path, Some(&bureau), &zero).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        let mut huge = upheld.clone();
+        huge["correction_seconds"] = json!(100_000);
+        let p = assert_problem(
+            app.post(&path, Some(&bureau), &huge).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "correction_seconds");
+        let res = app.post(&path, Some(&bureau), &upheld).await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "answered");
+        assert_eq!(credited(&app, &s).await, 90);
+        let ledger = app
+            .get_json(
+                &format!("/api/v1/enrolments/{}/ledger", s.enrolment),
+                Some(&bureau),
+            )
+            .await;
+        let correction = ledger["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "correction")
+            .cloned()
+            .unwrap();
+        assert_eq!(correction["seconds"], 60);
+        assert_eq!(correction["note"], number.as_str());
+        assert_eq!(correction["actor_subject"], "city_admin-440100");
+        assert_eq!(correction["session_id"], session.as_str());
     })
     .await;
 }

@@ -13,11 +13,11 @@ use crate::helpers::{TestApp, assert_problem, each_backend_with, tool};
 use crate::learners::{create_learner, id_number, learner_body, sign_in};
 
 const LONG: &[u8] = include_bytes!("fixtures/lecture-20min.mp4");
-const PNG: &[u8] = include_bytes!("fixtures/teacher.png");
+pub const PNG: &[u8] = include_bytes!("fixtures/teacher.png");
 
 /// Settings for study tests: a 20-minute test video (black, silent: its bitrate is tiny) and
 /// programmes of 0.4 学时.
-fn study_settings(s: &mut safetrain::config::Settings) {
+pub fn study_settings(s: &mut safetrain::config::Settings) {
     s.courses.video.min_bitrate_kbps = 1;
     crate::enrolments::small_programmes(s, "0.4");
 }
@@ -209,7 +209,7 @@ async fn entries(app: &TestApp, enrolment: &str) -> Vec<ledger::Model> {
         .unwrap()
 }
 
-async fn credited(app: &TestApp, s: &Studying) -> i64 {
+pub async fn credited(app: &TestApp, s: &Studying) -> i64 {
     app.get_json(
         &format!("/api/v1/enrolments/{}", s.enrolment),
         Some(&s.learner),
