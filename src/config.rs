@@ -56,6 +56,10 @@ pub struct ComplaintSettings {
     pub tracking_max_failures: u32,
     /// …for this many minutes (429 with `Retry-After`).
     pub tracking_lock_minutes: u32,
+    /// An attachment (an image or a PDF) is at most this large…
+    pub max_attachment_mib: u64,
+    /// …and a complaint has at most this many.
+    pub max_attachments: u32,
 }
 
 impl Default for ComplaintSettings {
@@ -69,6 +73,8 @@ impl Default for ComplaintSettings {
             reopen_days: 15,
             tracking_max_failures: 5,
             tracking_lock_minutes: 15,
+            max_attachment_mib: 10,
+            max_attachments: 10,
         }
     }
 }

@@ -26,6 +26,7 @@ mod m20261206_000022_create_face_check_reviews;
 mod m20261206_000023_create_complaints;
 mod m20261207_000024_create_announcements;
 mod m20261207_000025_create_filing_profile;
+mod m20261207_000026_create_complaint_attachments;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_create_complaints::Migration),
             Box::new(m20261207_000024_create_announcements::Migration),
             Box::new(m20261207_000025_create_filing_profile::Migration),
+            Box::new(m20261207_000026_create_complaint_attachments::Migration),
         ]
     }
 }

@@ -192,6 +192,8 @@ pub struct Complaint {
     /// For the handlers of an appeal about a study session: the session, its face checks
     /// (with the captures) and its enrolment's ledger.
     pub related: Vec<Related>,
+    /// The files attached, oldest first.
+    pub attachments: Vec<Attachment>,
 }
 
 /// The complaint as filed; without an account, the code to follow it with, shown only here.
@@ -308,4 +310,32 @@ pub struct ComplaintCount {
     pub open: u64,
     /// Of those, past a deadline.
     pub overdue: u64,
+}
+
+/// A file attached to a complaint.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attachment {
+    /// The id (UUIDv7).
+    pub id: Uuid,
+    /// `image/jpeg`, `image/png` or `application/pdf` (checked by content).
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the file (it is kept encrypted).
+    pub sha256: String,
+    /// `filer` or `staff`.
+    pub by: String,
+    /// When it was attached.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An attachment in a path.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AttachmentPath {
+    /// The complaint's id.
+    #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
+    pub id: Uuid,
+    /// The attachment's id.
+    #[serde(deserialize_with = "crate::http::extract::canonical_uuid")]
+    pub attachment_id: Uuid,
 }

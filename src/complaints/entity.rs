@@ -69,3 +69,28 @@ pub mod event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaint_attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub complaint_id: Uuid,
+        pub media_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub blob_key: String,
+        /// filer | staff
+        pub by: String,
+        pub actor_subject: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -26,5 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::track_complaint_action)
         .service(routes::get_complaint)
         .service(routes::complaint_action)
-        .service(routes::complaint_counts);
+        .service(routes::complaint_counts)
+        .service(routes::attach_to_complaint)
+        .service(routes::get_complaint_attachment);
 }

@@ -1,6 +1,6 @@
 //! Complaint endpoints.
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::dto::*;
 use super::service::{self, Actors, CountReaders, Filers, Readers};
@@ -188,4 +188,70 @@ pub async fn track_complaint_action(
 pub async fn complaint_counts(cx: Cx<CountReaders>) -> AppResult<HttpResponse> {
     let counts = service::counts(&cx).await?;
     Ok(cx.reply(StatusCode::OK, &counts))
+}
+
+/// Attach a file to a complaint
+///
+/// The filer (a signed-in learner) or a handler attaches an image (`image/jpeg`, `image/png`)
+/// or a PDF document, checked by its content (422 `file_rejected` otherwise), at most
+/// `complaints.max_attachment_mib` (10) MiB and `max_attachments` (10) per complaint (409
+/// `too_many_attachments`). It is kept encrypted; the audit log keeps its size and SHA-256.
+#[utoipa::path(
+    tag = super::TAG,
+    params(ComplaintPath),
+    request_body(description = "The file: its bytes, as they are", content(
+        (crate::http::upload::BinaryFile = "image/jpeg"),
+        (crate::http::upload::BinaryFile = "image/png"),
+        (crate::http::upload::BinaryFile = "application/pdf"))),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Attached", body = Attachment),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = FileRejected),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[post("/complaints/{id}/attachments")]
+pub async fn attach_to_complaint(
+    cx: Cx<Actors>,
+    path: web::Path<ComplaintPath>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> AppResult<HttpResponse> {
+    let limit = cx.svc.settings.complaints.max_attachment_mib * 1024 * 1024;
+    let upload = crate::http::upload::Upload::accept(&req, body, service::ATTACHMENT_TYPES, limit)?;
+    let attached = service::attach(&cx, path.id, upload).await?;
+    Ok(cx.reply(StatusCode::CREATED, &attached))
+}
+
+/// Get a file attached to a complaint
+///
+/// Decrypted, for those who may read the complaint; never cached.
+#[utoipa::path(
+    tag = super::TAG,
+    params(AttachmentPath),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file", content(
+            (crate::http::upload::BinaryFile = "image/jpeg"),
+            (crate::http::upload::BinaryFile = "image/png"),
+            (crate::http::upload::BinaryFile = "application/pdf")),
+            headers(("ETag" = String, description = "The SHA-256 of the file"))),
+        (status = 404, response = NotFound),
+        SignedInErrors,
+    )
+)]
+#[get("/complaints/{id}/attachments/{attachment_id}")]
+pub async fn get_complaint_attachment(
+    cx: Cx<Readers>,
+    path: web::Path<AttachmentPath>,
+) -> AppResult<HttpResponse> {
+    let file = service::attachment_file(&cx, path.id, path.attachment_id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.media_type.as_str())
+        .insert_header((header::ETAG, format!("\"{}\"", file.sha256)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(file.bytes))
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::calendar::Calendar;
 use super::dto::*;
-use super::entity::{complaint, event};
+use super::entity::{attachment, complaint, event};
 use super::workflow::{self, Refusal, State};
 use crate::auth::{Actor, Policy, Role};
 use crate::changes::Operation;
@@ -134,6 +134,14 @@ async fn to_dto<C: ConnectionTrait>(
         }
         _ => Vec::new(),
     };
+    let attachments = attachment::Entity::find()
+        .filter(attachment::Column::ComplaintId.eq(m.id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_attachment)
+        .collect();
     let hits: Vec<FieldError> = match (&m.screening_hits, staff) {
         (Some(raw), true) => serde_json::from_str(raw).map_err(AppError::internal)?,
         _ => Vec::new(),
@@ -172,6 +180,7 @@ async fn to_dto<C: ConnectionTrait>(
         updated_at: m.updated_at,
         timeline,
         related,
+        attachments,
     })
 }
 
@@ -827,4 +836,149 @@ pub async fn counts(cx: &Cx<CountReaders>) -> AppResult<Vec<ComplaintCount>> {
         .collect();
     out.sort_by(|a, b| (&a.city_code, a.institution_id).cmp(&(&b.city_code, b.institution_id)));
     Ok(out)
+}
+
+fn to_attachment(a: attachment::Model) -> Attachment {
+    Attachment {
+        id: a.id,
+        media_type: a.media_type,
+        size: a.size,
+        sha256: a.sha256,
+        by: a.by,
+        created_at: a.created_at,
+    }
+}
+
+pub const ATTACHMENT: &str = "complaint_attachment";
+
+/// The media types an attachment may have.
+pub const ATTACHMENT_TYPES: &[&str] = &["image/jpeg", "image/png", "application/pdf"];
+
+/// Checks a file by its content: an image of its declared type, or a whole PDF document.
+fn check_file(media_type: &str, bytes: &[u8]) -> Result<(), String> {
+    use crate::media::image::{self, ImageType};
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    match ImageType::from_media_type(media_type) {
+        Some(declared) => image::inspect(declared, bytes, tail)
+            .map(|_| ())
+            .map_err(|e| e.0),
+        None if bytes.starts_with(b"%PDF-") => {
+            if String::from_utf8_lossy(tail).contains("%%EOF") {
+                Ok(())
+            } else {
+                Err("the PDF document is incomplete (no end-of-file marker)".into())
+            }
+        }
+        None => Err("the file is not a PDF document".into()),
+    }
+}
+
+/// Attaches a file to a complaint: by its filer (a learner) or a handler, checked by content,
+/// encrypted into the blob store.
+#[tracing::instrument(skip_all, fields(complaint = %id))]
+pub async fn attach(
+    cx: &Cx<Actors>,
+    id: Uuid,
+    upload: crate::http::upload::Upload,
+) -> AppResult<Attachment> {
+    let settings = &cx.svc.settings.complaints;
+    let current = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    let by_filer = cx.actor.role == Role::Learner;
+    if !by_filer && !handles(&cx.actor, &current) {
+        return Err(AppError::new(
+            Code::NotHandler,
+            "the complaint is another party's to handle",
+        ));
+    }
+    if !Status::from_db(&current.status).is_open() && current.status != "answered" {
+        return Err(AppError::new(
+            Code::IllegalTransition,
+            format!("a complaint {} takes no more files", current.status),
+        ));
+    }
+    let media_type = upload.media_type.clone();
+    let bytes = upload.read_all().await?;
+    check_file(&media_type, &bytes).map_err(|e| AppError::new(Code::FileRejected, e))?;
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    let sealed = cx.svc.cipher.encrypt_bytes(&bytes).map_err(AppError::bug)?;
+    let aid = Uuid::now_v7();
+    let key = format!("complaints/{id}/{aid}");
+    cx.svc
+        .blobs
+        .put_bytes(&key, sealed.into())
+        .await
+        .map_err(crate::http::upload::store_failed)?;
+    let written = async {
+        let mut tx = cx.begin().await?;
+        let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+        use sea_orm::PaginatorTrait;
+        let held = attachment::Entity::find()
+            .filter(attachment::Column::ComplaintId.eq(current.id))
+            .count(tx.conn())
+            .await?;
+        if held >= u64::from(settings.max_attachments) {
+            return Err(AppError::new(
+                Code::TooManyAttachments,
+                format!(
+                    "a complaint takes at most {} files",
+                    settings.max_attachments
+                ),
+            ));
+        }
+        let row = attachment::ActiveModel {
+            id: Set(aid),
+            complaint_id: Set(current.id),
+            media_type: Set(media_type.clone()),
+            size: Set(bytes.len() as i64),
+            sha256: Set(sha256.clone()),
+            blob_key: Set(key.clone()),
+            by: Set(if by_filer { "filer" } else { "staff" }.into()),
+            actor_subject: Set(Some(cx.actor.subject.clone())),
+            created_at: Set(cx.svc.clock.now()),
+        }
+        .insert(tx.conn())
+        .await?;
+        let answer = to_attachment(row);
+        tx.changed(ATTACHMENT, aid, Operation::Created, 1, &answer)?;
+        tx.commit(201, &answer).await?;
+        Ok::<_, AppError>((answer, None))
+    }
+    .await;
+    cx.svc.blobs.settle(&key, written).await
+}
+
+/// An attached file, decrypted, for those who may read the complaint.
+pub struct AttachedFile {
+    pub media_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+#[tracing::instrument(skip_all, fields(complaint = %id, attachment = %aid))]
+pub async fn attachment_file(cx: &Cx<Readers>, id: Uuid, aid: Uuid) -> AppResult<AttachedFile> {
+    let current = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
+    let a = attachment::Entity::find_by_id(aid)
+        .filter(attachment::Column::ComplaintId.eq(current.id))
+        .one(cx.db.get_ref())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let sealed = cx
+        .svc
+        .blobs
+        .read_all(&a.blob_key)
+        .await
+        .map_err(crate::http::upload::store_failed)?;
+    let bytes = cx
+        .svc
+        .cipher
+        .decrypt_bytes(&sealed)
+        .map_err(AppError::bug)?;
+    Ok(AttachedFile {
+        media_type: a.media_type,
+        sha256: a.sha256,
+        bytes,
+    })
 }

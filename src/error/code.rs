@@ -78,6 +78,7 @@ codes! {
     IdNumberTaken = ("id_number_taken", 409, "a learner with this identity number exists"),
     PhoneTaken = ("phone_taken", 409, "a learner with this phone number exists"),
     AlreadyRated = ("already_rated", 409, "the learner has rated this version of the course already"),
+    TooManyAttachments = ("too_many_attachments", 409, "the complaint has as many attachments as it takes (`complaints.max_attachments`)"),
     AlreadyDecided = ("already_decided", 409, "the flag, the held comment or the face check has been decided already"),
     ConcurrentChange = ("concurrent_change", 409, "the resource changed meanwhile; read it again and retry"),
     IdempotencyInProgress = ("idempotency_in_progress", 409, "a request with this Idempotency-Key is still being processed; retry"),

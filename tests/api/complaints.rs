@@ -283,7 +283,8 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
         serde_json::from_str(include_str!("../../fixtures/screening_terms.json")).unwrap();
     let term = terms[0]["terms"][0].as_str().unwrap().to_owned();
     let term = &term;
-    each_backend(|app| async move {
+    let two = |s: &mut safetrain::config::Settings| s.complaints.max_attachments = 2;
+    crate::helpers::each_backend_with(two, |app| async move {
         let f = filer(&app, "440100", 1).await;
         let learner = create_learner(
             &app,
@@ -327,6 +328,88 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
         assert_eq!(staff["screening_hits"][0]["field"], "content");
         let mine = app.get_json("/api/v1/complaints", Some(&token)).await;
         assert_eq!(mine["items"][0]["id"], id.as_str());
+
+        // Files: checked by content, kept encrypted, read by the handlers; two at most here.
+        let attach = |token: String, media: &'static str, bytes: Vec<u8>| {
+            let app = &app;
+            let id = id.clone();
+            async move {
+                app.request(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/complaints/{id}/attachments"),
+                    Some(&token),
+                )
+                .header("Content-Type", media)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap()
+            }
+        };
+        let png = crate::study::PNG.to_vec();
+        let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+        let photo: Value = attach(token.clone(), "image/png", png.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(photo["media_type"], "image/png");
+        assert_eq!(photo["by"], "filer");
+        assert_problem(
+            attach(token.clone(), "image/png", pdf.clone()).await,
+            422,
+            "file_rejected",
+        )
+        .await;
+        assert_problem(
+            attach(token.clone(), "application/pdf", b"%PDF-1.4 cut".to_vec()).await,
+            422,
+            "file_rejected",
+        )
+        .await;
+        assert_problem(
+            attach(token.clone(), "text/plain", b"x".to_vec()).await,
+            415,
+            "unsupported_media_type",
+        )
+        .await;
+        assert_eq!(
+            attach(f.admin.clone(), "application/pdf", pdf.clone())
+                .await
+                .status(),
+            201
+        );
+        assert_problem(
+            attach(token.clone(), "image/png", png.clone()).await,
+            409,
+            "too_many_attachments",
+        )
+        .await;
+        let file_path = format!(
+            "/api/v1/complaints/{id}/attachments/{}",
+            photo["id"].as_str().unwrap()
+        );
+        let res = app.get(&file_path, Some(&f.admin)).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), png.as_slice());
+        let stranger = filer(&app, "440100", 2).await;
+        assert_problem(
+            app.get(&file_path, Some(&stranger.admin)).await,
+            404,
+            "not_found",
+        )
+        .await;
+        let listed = app
+            .get_json(&format!("/api/v1/complaints/{id}"), Some(&token))
+            .await;
+        let bys: Vec<&str> = listed["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["by"].as_str().unwrap())
+            .collect();
+        assert_eq!(bys, ["filer", "staff"]);
 
         // Escalated with a reason; from then on the city bureau handles it, not the
         // institution, and another city's bureau does not see it.
