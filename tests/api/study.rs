@@ -408,6 +408,11 @@ async fn a_second_device_ends_the_first_and_a_missed_face_check_voids_since_the_
             assert_eq!(refused(&missed), (0, Some("identity_failed")));
             assert_eq!(missed["voided_seconds"], 120);
             assert_eq!(missed["session"]["status"], "paused");
+            assert_eq!(
+                missed["session"]["credited_seconds"], 0,
+                "what it earned is voided"
+            );
+            assert_eq!(session_row(&app, &second).await.failed_checks, 1);
             assert_eq!(credited(&app, &s).await, 30);
             let kept = entries(&app, &s.enrolment).await;
             let voids: Vec<i32> = kept
@@ -421,6 +426,10 @@ async fn a_second_device_ends_the_first_and_a_missed_face_check_voids_since_the_
                 "a compensating entry; the credits stay in the ledger"
             );
             assert_eq!(kept.iter().filter(|e| e.kind == "credit").count(), 5);
+            assert!(
+                kept.iter().all(|e| e.seconds != 0),
+                "no entry of nothing (nothing held, so no held time voided)"
+            );
         },
     )
     .await;
@@ -1269,6 +1278,88 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
                 "illegal_transition",
             )
             .await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_change_to_a_session_moves_its_version_by_one_and_keeps_its_facts() {
+    each_backend_with(
+        |s| {
+            study_settings(s);
+            s.study.face_check_min_secs = 120;
+            s.study.face_check_max_secs = 120;
+        },
+        |app| async move {
+            let s = studying(&app).await;
+            let t = s.learner.clone();
+            let first = open(&app, &s).await;
+            let id = first["id"].as_str().unwrap().to_owned();
+            // A check is due at once, with the configured time to answer it.
+            let started: chrono::DateTime<chrono::Utc> =
+                first["started_at"].as_str().unwrap().parse().unwrap();
+            let due: chrono::DateTime<chrono::Utc> = first["face_check_due_by"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!((due - started).num_seconds(), 60);
+            // The video's duration is the file's (the 20-minute fixture).
+            let progress = safetrain::study::entity::progress::Entity::find()
+                .filter(
+                    safetrain::study::entity::progress::Column::EnrolmentId
+                        .eq(s.enrolment.parse::<uuid::Uuid>().unwrap()),
+                )
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(progress.duration_seconds, 1200);
+            let v = |row: &safetrain::study::entity::session::Model| row.version;
+            let v0 = v(&session_row(&app, &id).await);
+            face_check(&app, &t, &id, PNG).await;
+            let checked = session_row(&app, &id).await;
+            assert_eq!(v(&checked), v0 + 1, "a face check");
+            let good = checked.last_good_check_at.unwrap();
+            assert_eq!(checked.next_check_at, good + chrono::Duration::seconds(120));
+            after(&app, &t, &id, 30, 30).await;
+            assert_eq!(v(&session_row(&app, &id).await), v0 + 2, "a heartbeat");
+            // Idle: the session pauses; a heartbeat while paused keeps it alive.
+            let paused = after(&app, &t, &id, 400, 30).await;
+            assert_eq!(paused["session"]["status"], "paused");
+            assert_eq!(v(&session_row(&app, &id).await), v0 + 3);
+            app.clock.advance(Duration::from_secs(20));
+            assert_eq!(beat(&app, &t, &id, 30, true).await.status(), 200);
+            let kept = session_row(&app, &id).await;
+            assert_eq!(v(&kept), v0 + 4, "a heartbeat while paused");
+            assert!(
+                (app.clock.now() - kept.last_heartbeat_at)
+                    .num_seconds()
+                    .abs()
+                    < 1,
+                "the last heartbeat is this one, 20 s after the one that paused it"
+            );
+            // Replaced by another device: ended, with its end time.
+            let second = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            let replaced = session_row(&app, &id).await;
+            assert_eq!(v(&replaced), v0 + 5, "ended by another device");
+            assert!(replaced.ended_at.is_some());
+            // Ended by the learner.
+            let w0 = v(&session_row(&app, &second).await);
+            let res = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/study-sessions/{second}/end"),
+                    Some(&t),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let ended = session_row(&app, &second).await;
+            assert_eq!(v(&ended), w0 + 1, "ended by the learner");
+            assert!(ended.ended_at.is_some());
         },
     )
     .await;
