@@ -382,21 +382,15 @@ async fn find<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> AppResult<complaint::Model> {
-    let row = match scoped(actor) {
-        Some(cond) => {
-            complaint::Entity::find_by_id(id)
-                .filter(cond)
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    audit.set_resource(
+    crate::context::find_in_scope::<complaint::Entity, _>(
+        db,
+        audit,
         RESOURCE,
         id,
-        row.as_ref().and_then(|r| r.city_code.as_deref()),
-    );
-    row.ok_or_else(AppError::not_found)
+        scoped(actor),
+        |r| r.city_code.as_deref(),
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(complaint = %id))]

@@ -5,6 +5,7 @@
 pub mod cache;
 mod idempotency;
 mod reply;
+mod scoped;
 mod write;
 
 use std::marker::PhantomData;
@@ -15,6 +16,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use sea_orm::DatabaseConnection;
 
 pub use idempotency::{CreateSpec, Created, purge_expired, spawn_jobs};
+pub use scoped::find_in_scope;
 pub use write::WriteTx;
 
 use crate::audit::AuditContext;

@@ -67,17 +67,15 @@ async fn find<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> AppResult<face_check::Model> {
-    let row = match scoped(actor) {
-        Some(cond) => {
-            face_check::Entity::find_by_id(id)
-                .filter(cond)
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    audit.set_resource(FACE_CHECK, id, row.as_ref().map(|r| r.city_code.as_str()));
-    row.ok_or_else(AppError::not_found)
+    crate::context::find_in_scope::<face_check::Entity, _>(
+        db,
+        audit,
+        FACE_CHECK,
+        id,
+        scoped(actor),
+        |r| Some(r.city_code.as_str()),
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all)]

@@ -99,20 +99,10 @@ pub(super) async fn find<C: ConnectionTrait>(
             .scope()
             .condition(session::Column::CityCode, session::Column::InstitutionId)
     };
-    let row = match cond {
-        Some(cond) => session::Entity::find_by_id(id).filter(cond).one(db).await?,
-        None => None,
-    };
-    match row {
-        Some(row) => {
-            audit.set_resource(RESOURCE, id, Some(&row.city_code));
-            Ok(row)
-        }
-        None => {
-            audit.set_resource(RESOURCE, id, None);
-            Err(AppError::not_found())
-        }
-    }
+    crate::context::find_in_scope::<session::Entity, _>(db, audit, RESOURCE, id, cond, |r| {
+        Some(r.city_code.as_str())
+    })
+    .await
 }
 
 /// Whether version `version` of `course` has a quiz. A session studies a published version,
