@@ -830,6 +830,7 @@ async fn face_checks_go_to_an_http_verifier_that_may_pass_fail_fail_itself_or_ti
                     (Some("failed"), Some(30))
                 );
                 assert_eq!(failed["session"]["status"], "paused");
+                assert_eq!(failed["session"]["credited_seconds"], 0);
                 assert_eq!(credited(&app, &s).await, 0);
 
                 // The service failing or too slow is not the learner's failure: manual review.
@@ -894,6 +895,10 @@ async fn face_checks_go_to_an_http_verifier_that_may_pass_fail_fail_itself_or_ti
                     (30, None),
                     "study goes on from the frontier"
                 );
+                // Its failed checks were cleared: one more failure pauses, it does not suspend.
+                let again: Value = face_check(&app, &t, &id, PNG).await.json().await.unwrap();
+                assert_eq!(again["result"], "failed");
+                assert_eq!(again["session"]["status"], "paused");
             }
         },
     )
@@ -1360,6 +1365,76 @@ async fn every_change_to_a_session_moves_its_version_by_one_and_keeps_its_facts(
             let ended = session_row(&app, &second).await;
             assert_eq!(v(&ended), w0 + 1, "ended by the learner");
             assert!(ended.ended_at.is_some());
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_suspended_session_is_resumed_with_a_clean_slate_or_ended_by_the_institutions_review() {
+    each_backend_with(
+        |s| {
+            study_settings(s);
+            s.study.max_failed_checks = 1;
+        },
+        |app| async move {
+            let s = studying(&app).await;
+            let (t, admin) = (s.learner.clone(), s.f.admin.clone());
+            let id = open(&app, &s).await["id"].as_str().unwrap().to_owned();
+            pending_check(&app, &t, &id).await;
+            after(&app, &t, &id, 30, 30).await;
+            let rejected = pending_check(&app, &t, &id).await;
+            let decided: Value = verdict(&app, &admin, &rejected, "fail")
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(decided["session"]["status"], "suspended");
+            let review = format!("/api/v1/study-sessions/{id}/review");
+            // Two minutes later the institution resumes it: the overdue check is forgiven, the
+            // failures cleared, the next check scheduled anew.
+            app.clock.advance(Duration::from_secs(120));
+            let before = session_row(&app, &id).await;
+            let res = app
+                .post(
+                    &review,
+                    Some(&admin),
+                    &json!({"decision": "resume", "reason": "人工核验为本人"}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            let resumed = session_row(&app, &id).await;
+            assert_eq!(resumed.version, before.version + 1);
+            assert_eq!(resumed.failed_checks, 0);
+            assert_eq!(resumed.check_due_since, None);
+            assert!(resumed.last_good_check_at > before.last_good_check_at);
+            assert!(resumed.next_check_at > app.clock.now());
+            let beat = after(&app, &t, &id, 30, 60).await;
+            assert_eq!(refused(&beat), (30, None));
+            assert!(
+                beat["session"]["face_check_due_by"].is_null(),
+                "no check due yet"
+            );
+            // Suspended again, then ended by the review.
+            let rejected = pending_check(&app, &t, &id).await;
+            verdict(&app, &admin, &rejected, "fail").await;
+            let before = session_row(&app, &id).await;
+            assert_eq!(before.status, "suspended");
+            let ended: Value = app
+                .post(
+                    &review,
+                    Some(&admin),
+                    &json!({"decision": "end", "reason": "无法确认本人"}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(ended["status"], "ended");
+            assert_eq!(ended["end_reason"], "ended_by_review");
+            let row = session_row(&app, &id).await;
+            assert_eq!(row.version, before.version + 1);
+            assert!(row.ended_at.is_some());
         },
     )
     .await;
