@@ -43,7 +43,7 @@ pub struct Settings {
 pub struct ComplaintSettings {
     /// A holiday calendar replacing the shipped `fixtures/holidays.json` (same format).
     pub calendar_file: Option<PathBuf>,
-    /// Service hours of a working day, Asia/Shanghai, `HH:MM`.
+    /// Service hours of a working day, Asia/Shanghai, `HH:MM:SS`.
     pub service_opens: chrono::NaiveTime,
     pub service_closes: chrono::NaiveTime,
     /// The first answer is due within this many minutes of service time (2 hours).
