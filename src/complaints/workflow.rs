@@ -227,6 +227,12 @@ mod tests {
             next(at(InProgress), Start, false),
             Err(Refusal::Illegal(_))
         ));
+        for s in [Accepted, InProgress, Answered] {
+            assert!(
+                matches!(next(at(s), Reject, false), Err(Refusal::Illegal(_))),
+                "{s:?}"
+            );
+        }
         let escalated = State {
             escalated: true,
             ..at(Accepted)
@@ -273,6 +279,16 @@ mod tests {
             next(at(InProgress), Action::Reopen, true),
             Err(Refusal::Illegal(_))
         ));
+    }
+
+    #[test]
+    fn every_status_reads_back_as_itself() {
+        use Status::*;
+        for s in [
+            Submitted, Accepted, Rejected, InProgress, Answered, Closed, Escalated,
+        ] {
+            assert_eq!(Status::from_db(s.as_str()), s);
+        }
     }
 
     #[test]
