@@ -344,6 +344,13 @@ mod tests {
         );
         assert!(build(r#"{"source":"","years":{"2026":{"holidays":[{"name":"x","from":"2026-10-07","to":"2026-10-01"}],"workdays":[]}}}"#).is_err());
         assert!(build(r#"{"source":"","years":{"2026":{"holidays":[{"name":"x","from":"2027-01-01","to":"2027-01-01"}],"workdays":[]}}}"#).is_err());
+        assert!(
+            build(r#"{"source":"","years":{"2026":{"holidays":[{"name":"x","from":"2026-12-31","to":"2027-01-02"}],"workdays":[]}}}"#).is_err(),
+            "a span that runs into the next year belongs to both: list it in each"
+        );
+        assert!(
+            build(r#"{"source":"","years":{"2026":{"holidays":[{"name":"x","from":"2025-12-31","to":"2026-01-01"}],"workdays":[]}}}"#).is_err()
+        );
         assert!(Calendar::build(r#"{"source":"","years":{}}"#, t("18:00"), t("09:00")).is_err());
         assert!(build(r#"{"source":"","years":{}}"#).is_ok());
     }
