@@ -282,6 +282,12 @@ mod tests {
         // Over National Day to the Thursday, and on a worked Saturday.
         assert_eq!(two_hours("2026-09-30 17:00"), "2026-10-08 10:00");
         assert_eq!(two_hours("2026-10-09 17:00"), "2026-10-10 10:00");
+        // Into a year the file lacks: counted Monday–Friday, and marked as an estimate.
+        let late = c.add_service_minutes(at("2026-12-31 17:30"), 120);
+        assert_eq!(
+            (due(late.at), late.estimated),
+            ("2027-01-01 10:30".into(), true)
+        );
     }
 
     #[test]
