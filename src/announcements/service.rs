@@ -3,7 +3,7 @@
 //! not the author, then published; every move kept with its actor and reason.
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -63,27 +63,35 @@ fn scoped(actor: &Actor) -> Option<Condition> {
     }
 }
 
-async fn history<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Vec<AnnouncementStatusChange>> {
-    Ok(status_change::Entity::find()
-        .filter(status_change::Column::AnnouncementId.eq(id))
-        .order_by_asc(status_change::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| AnnouncementStatusChange {
-            from_status: Status::from_db(&c.from_status),
-            to_status: Status::from_db(&c.to_status),
-            reason: c.reason,
-            actor_subject: c.actor_subject,
-            actor_role: c.actor_role,
-            at: c.at,
-        })
-        .collect())
+/// The status changes of `ids`, oldest first, one query for them all.
+async fn histories<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<status_change::Model>>> {
+    Ok(page::children(
+        db,
+        status_change::Entity::find(),
+        status_change::Column::AnnouncementId,
+        ids,
+        |c| c.announcement_id,
+        status_change::Column::Id,
+    )
+    .await?)
 }
 
-async fn to_dto<C: ConnectionTrait>(db: &C, m: announcement::Model) -> AppResult<Announcement> {
-    Ok(Announcement {
-        history: history(db, m.id).await?,
+fn shape(m: announcement::Model, history: Vec<status_change::Model>) -> Announcement {
+    Announcement {
+        history: history
+            .into_iter()
+            .map(|c| AnnouncementStatusChange {
+                from_status: Status::from_db(&c.from_status),
+                to_status: Status::from_db(&c.to_status),
+                reason: c.reason,
+                actor_subject: c.actor_subject,
+                actor_role: c.actor_role,
+                at: c.at,
+            })
+            .collect(),
         id: m.id,
         title: m.title,
         content: m.content,
@@ -94,7 +102,31 @@ async fn to_dto<C: ConnectionTrait>(db: &C, m: announcement::Model) -> AppResult
         published_at: m.published_at,
         created_at: m.created_at,
         updated_at: m.updated_at,
-    })
+    }
+}
+
+/// Announcements with their histories (one query for the histories of them all).
+async fn to_dtos<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<announcement::Model>,
+) -> AppResult<Vec<Announcement>> {
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let mut histories = histories(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let history = histories.remove(&m.id).unwrap_or_default();
+            shape(m, history)
+        })
+        .collect())
+}
+
+async fn to_dto<C: ConnectionTrait>(db: &C, m: announcement::Model) -> AppResult<Announcement> {
+    let history = histories(db, &[m.id])
+        .await?
+        .remove(&m.id)
+        .unwrap_or_default();
+    Ok(shape(m, history))
 }
 
 #[tracing::instrument(skip_all)]
@@ -192,12 +224,8 @@ pub async fn list(cx: &Cx<Editors>, q: &AnnouncementListQuery) -> AppResult<Page
     )
     .await?;
     let page = Page::from_rows(rows, limit, |m| m.id, |m| m);
-    let mut items = Vec::with_capacity(page.items.len());
-    for m in page.items {
-        items.push(to_dto(cx.db.get_ref(), m).await?);
-    }
     Ok(Page {
-        items,
+        items: to_dtos(cx.db.get_ref(), page.items).await?,
         next_cursor: page.next_cursor,
     })
 }

@@ -2,10 +2,12 @@
 //! (who follows it with a one-time tracking code), handled by the target's institution, its
 //! city bureau once escalated, and the platform's complaints desk, on deadlines counted in
 //! Asia/Shanghai working time. Every step is kept with its actor, time and message.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, sea_query::Expr,
+    QueryFilter, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -16,6 +18,7 @@ use super::workflow::{self, Refusal, State};
 use crate::auth::{Actor, Policy, Role};
 use crate::changes::Operation;
 use crate::context::{Cx, WriteTx};
+use crate::db::page;
 use crate::domain::{Email, OneTimeSecret, Phone};
 use crate::error::{AppError, AppResult, Code, FieldError};
 use crate::http::pagination::{Cursor, Limit, Page};
@@ -80,6 +83,69 @@ fn decrypt(cx_cipher: &crate::crypto::DataCipher, v: &str) -> AppResult<String> 
     cx_cipher.decrypt(v).map_err(AppError::bug)
 }
 
+/// What the answer about complaints carries besides their rows — steps, attachments, and the
+/// enrolments of appealed study sessions — loaded with one query each for a whole page.
+struct Extras {
+    steps: HashMap<Uuid, Vec<event::Model>>,
+    attachments: HashMap<Uuid, Vec<attachment::Model>>,
+    enrolments: HashMap<Uuid, Uuid>,
+}
+
+impl Extras {
+    /// Loads what `rows` carry as `staff` (a handler: every step) or the filer (the public ones).
+    async fn load<C: ConnectionTrait>(
+        db: &C,
+        rows: &[&complaint::Model],
+        staff: bool,
+    ) -> AppResult<Self> {
+        let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+        let mut steps = event::Entity::find();
+        if !staff {
+            steps = steps.filter(event::Column::Public.eq(true));
+        }
+        let steps = page::children(
+            db,
+            steps,
+            event::Column::ComplaintId,
+            &ids,
+            |e| e.complaint_id,
+            event::Column::Id,
+        )
+        .await?;
+        let attachments = page::children(
+            db,
+            attachment::Entity::find(),
+            attachment::Column::ComplaintId,
+            &ids,
+            |a| a.complaint_id,
+            attachment::Column::Id,
+        )
+        .await?;
+        let sessions: Vec<Uuid> = rows
+            .iter()
+            .filter(|m| staff && TargetType::from_db(&m.target_type) == TargetType::StudySession)
+            .filter_map(|m| m.target_id)
+            .collect();
+        let enrolments = if sessions.is_empty() {
+            HashMap::new()
+        } else {
+            use crate::study::entity::session;
+            session::Entity::find()
+                .filter(session::Column::Id.is_in(sessions))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.enrolment_id))
+                .collect()
+        };
+        Ok(Self {
+            steps,
+            attachments,
+            enrolments,
+        })
+    }
+}
+
 /// The complaint as `staff` (a handler: every step and the screening hits) or the filer sees it.
 async fn to_dto<C: ConnectionTrait>(
     db: &C,
@@ -88,15 +154,22 @@ async fn to_dto<C: ConnectionTrait>(
     staff: bool,
     now: DateTime<Utc>,
 ) -> AppResult<Complaint> {
-    let mut steps = event::Entity::find()
-        .filter(event::Column::ComplaintId.eq(m.id))
-        .order_by_asc(event::Column::Id);
-    if !staff {
-        steps = steps.filter(event::Column::Public.eq(true));
-    }
-    let timeline = steps
-        .all(db)
-        .await?
+    let mut extras = Extras::load(db, &[m], staff).await?;
+    shape(cipher, m, staff, now, &mut extras)
+}
+
+/// Shapes `m` with what `extras` loaded for it.
+fn shape(
+    cipher: &crate::crypto::DataCipher,
+    m: &complaint::Model,
+    staff: bool,
+    now: DateTime<Utc>,
+    extras: &mut Extras,
+) -> AppResult<Complaint> {
+    let timeline = extras
+        .steps
+        .remove(&m.id)
+        .unwrap_or_default()
         .into_iter()
         .map(|e| Step {
             action: serde_json::from_value(serde_json::Value::String(e.action.clone()))
@@ -121,24 +194,20 @@ async fn to_dto<C: ConnectionTrait>(
                     href: format!("/api/v1/face-checks?session_id={session}"),
                 },
             ];
-            if let Some(s) = crate::study::entity::session::Entity::find_by_id(session)
-                .one(db)
-                .await?
-            {
+            if let Some(enrolment) = extras.enrolments.get(&session) {
                 links.push(Related {
                     rel: "ledger".into(),
-                    href: format!("/api/v1/enrolments/{}/ledger", s.enrolment_id),
+                    href: format!("/api/v1/enrolments/{enrolment}/ledger"),
                 });
             }
             links
         }
         _ => Vec::new(),
     };
-    let attachments = attachment::Entity::find()
-        .filter(attachment::Column::ComplaintId.eq(m.id))
-        .order_by_asc(attachment::Column::Id)
-        .all(db)
-        .await?
+    let attachments = extras
+        .attachments
+        .remove(&m.id)
+        .unwrap_or_default()
         .into_iter()
         .map(to_attachment)
         .collect();
@@ -425,21 +494,24 @@ pub async fn list(cx: &Cx<Readers>, q: &ComplaintListQuery) -> AppResult<Page<Co
         Some(false) => cond = cond.add(overdue_condition(now).not()),
         None => {}
     }
-    let rows = crate::db::page::after(
+    let rows = page::after(
         cx.db.get_ref(),
         complaint::Entity::find().filter(cond),
         complaint::Column::Id,
         Cursor::key::<Uuid>(&q.cursor)?,
         limit,
-        crate::db::page::Direction::Ascending,
+        page::Direction::Ascending,
     )
     .await?;
     let page = Page::from_rows(rows, limit, |m| m.id, |m| m);
     let staff = cx.actor.role != Role::Learner;
-    let mut items = Vec::with_capacity(page.items.len());
-    for m in &page.items {
-        items.push(to_dto(cx.db.get_ref(), &cx.svc.cipher, m, staff, now).await?);
-    }
+    let rows: Vec<&complaint::Model> = page.items.iter().collect();
+    let mut extras = Extras::load(cx.db.get_ref(), &rows, staff).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|m| shape(&cx.svc.cipher, m, staff, now, &mut extras))
+        .collect::<AppResult<_>>()?;
     Ok(Page {
         items,
         next_cursor: page.next_cursor,
