@@ -277,6 +277,16 @@ async fn an_announcement_is_approved_by_another_and_then_public() {
             .get_json("/api/v1/announcements?status=withdrawn", Some(&province))
             .await;
         assert_eq!(titles(&listed), [id]);
+        // A page shows each as it reads alone, with its own history.
+        for (who, count) in [(&province, 2), (&operator, 1)] {
+            let all = app.get_json("/api/v1/announcements", Some(who)).await;
+            let items = all["items"].as_array().unwrap();
+            assert_eq!(items.len(), count);
+            for item in items {
+                let path = format!("/api/v1/announcements/{}", item["id"].as_str().unwrap());
+                assert_eq!(item, &app.get_json(&path, Some(who)).await);
+            }
+        }
     })
     .await;
 }

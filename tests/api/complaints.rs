@@ -536,6 +536,17 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
                 .status(),
             200
         );
+        // A page shows each complaint as it reads alone: its own steps and files, the
+        // handlers' view to the desk, the public one to the filer.
+        for who in [&desk, &token] {
+            let listed = app.get_json("/api/v1/complaints", Some(who)).await;
+            let items = listed["items"].as_array().unwrap();
+            assert_eq!(items.len(), 2);
+            for item in items {
+                let path = format!("/api/v1/complaints/{}", item["id"].as_str().unwrap());
+                assert_eq!(item, &app.get_json(&path, Some(who)).await);
+            }
+        }
         let _ = learner;
     })
     .await;
@@ -587,6 +598,8 @@ async fn an_upheld_appeal_about_a_session_is_credited_back_by_the_city_bureau_th
             .map(|r| r["rel"].as_str().unwrap())
             .collect();
         assert_eq!(rels, ["study_session", "face_checks", "ledger"]);
+        let listed = app.get_json("/api/v1/complaints", Some(&s.f.admin)).await;
+        assert_eq!(listed["items"], json!([seen]), "a page shows the links too");
         let checks = app
             .get_json(
                 seen["related"][1]["href"].as_str().unwrap(),
