@@ -60,6 +60,30 @@ pub struct AnnouncementCreate {
     pub city_code: Option<CityCode>,
 }
 
+/// The body of an edit: only the fields to change (at least one). Where it is published
+/// (`city_code`) decides who handles it and cannot change: write a new one instead.
+#[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
+pub struct AnnouncementUpdate {
+    /// The title.
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(nullable = false)]
+    pub title: Option<Name>,
+    /// The text (plain text).
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(nullable = false)]
+    pub content: Option<LongText>,
+}
+
 /// A move of an announcement's review.
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -12,7 +12,7 @@ pub const TAG: &str = "announcements";
 
 #[derive(OpenApi)]
 #[openapi(tags(
-    (name = "announcements", description = "Announcements by province and city admins (in their scope) and platform operators (platform-wide): draft → submitted (screened) → approved or returned (by someone other than the author) → published → withdrawn, every move kept; published ones are public."),
+    (name = "announcements", description = "Announcements by province and city admins (in their scope) and platform operators (platform-wide): draft → submitted (screened) → approved or returned (by someone other than the author; the author edits a draft or a returned one) → published → withdrawn, every move kept; published ones are public."),
 ))]
 pub struct Doc;
 
@@ -21,5 +21,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::list_announcements)
         .service(routes::list_public_announcements)
         .service(routes::get_announcement)
+        .service(routes::update_announcement)
         .service(routes::change_announcement_status);
 }

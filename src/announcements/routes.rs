@@ -1,12 +1,13 @@
 //! Announcement endpoints.
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 
 use super::dto::*;
 use super::service::{self, Editors};
 use crate::auth::Public;
 use crate::context::Cx;
 use crate::error::AppResult;
+use crate::http::etag::IfMatch;
 use crate::http::extract::{ValidJson, ValidQuery};
 use crate::http::responses::*;
 
@@ -20,7 +21,8 @@ use crate::http::responses::*;
     request_body = AnnouncementCreate,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The draft", body = Announcement),
+        (status = 201, description = "The draft", body = Announcement,
+            headers(("ETag" = String, description = "Its version, for If-Match"))),
         SignedInErrors,
         BodyErrors,
     )
@@ -31,7 +33,7 @@ pub async fn create_announcement(
     body: ValidJson<AnnouncementCreate>,
 ) -> AppResult<HttpResponse> {
     let created = service::create(&cx, body.0).await?;
-    Ok(cx.reply(StatusCode::CREATED, &created))
+    Ok(cx.versioned(StatusCode::CREATED, &created))
 }
 
 /// List announcements
@@ -59,13 +61,14 @@ pub async fn list_announcements(
 
 /// Get an announcement
 ///
-/// With its review history. Outside the caller's scope: 404.
+/// With its review history and its `ETag`. Outside the caller's scope: 404.
 #[utoipa::path(
     tag = super::TAG,
     params(AnnouncementPath),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The announcement", body = Announcement),
+        (status = 200, description = "The announcement", body = Announcement,
+            headers(("ETag" = String, description = "Its version, for If-Match"))),
         (status = 404, response = NotFound),
         SignedInErrors,
     )
@@ -76,7 +79,41 @@ pub async fn get_announcement(
     path: web::Path<AnnouncementPath>,
 ) -> AppResult<HttpResponse> {
     let found = service::get(&cx, path.id).await?;
-    Ok(cx.reply(StatusCode::OK, &found))
+    Ok(cx.ok_versioned(&found))
+}
+
+/// Edit an announcement
+///
+/// Changes the title or content sent, while the announcement is a draft or has been returned
+/// to its author (then submit it again: it is screened anew). Only its author edits (403
+/// `not_author`); once submitted it keeps its text (409 `announcement_not_editable`). Where it
+/// is published cannot change. `If-Match` with the current `ETag` is required (428 without,
+/// 412 with another).
+#[utoipa::path(
+    tag = super::TAG,
+    params(AnnouncementPath, crate::http::etag::IfMatchHeader),
+    request_body = AnnouncementUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Edited", body = Announcement,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 428, response = PreconditionRequired),
+        SignedInErrors,
+        BodyErrors,
+    )
+)]
+#[patch("/announcements/{id}")]
+pub async fn update_announcement(
+    cx: Cx<Editors>,
+    path: web::Path<AnnouncementPath>,
+    if_match: IfMatch,
+    body: ValidJson<AnnouncementUpdate>,
+) -> AppResult<HttpResponse> {
+    let edited = service::update(&cx, path.id, &if_match, body.0).await?;
+    Ok(cx.ok_versioned(&edited))
 }
 
 /// Move an announcement through its review
@@ -93,7 +130,8 @@ pub async fn get_announcement(
     request_body = AnnouncementStatusRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The announcement after the move", body = Announcement),
+        (status = 200, description = "The announcement after the move", body = Announcement,
+            headers(("ETag" = String, description = "The new version"))),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         SignedInErrors,
@@ -107,7 +145,7 @@ pub async fn change_announcement_status(
     body: ValidJson<AnnouncementStatusRequest>,
 ) -> AppResult<HttpResponse> {
     let moved = service::change_status(&cx, path.id, body.0).await?;
-    Ok(cx.reply(StatusCode::OK, &moved))
+    Ok(cx.ok_versioned(&moved))
 }
 
 /// List published announcements

@@ -14,6 +14,7 @@ use crate::changes::Operation;
 use crate::context::Cx;
 use crate::db::page::{self, Direction};
 use crate::error::{AppError, AppResult, Code};
+use crate::http::etag::{IfMatch, Versioned};
 use crate::http::pagination::{Cursor, Limit, Page};
 
 pub const RESOURCE: &str = "announcement";
@@ -43,6 +44,19 @@ pub fn allowed(from: Status, to: Status, is_author: bool) -> Result<(), Refusal>
         (Approved, Published) | (Published, Withdrawn) => Ok(()),
         _ => Err(Refusal::Illegal),
     }
+}
+
+/// Whether the text may change, and by whom: the author's, as a draft or once returned.
+pub fn editable(status: Status, is_author: bool) -> Result<(), Refusal> {
+    match status {
+        Status::Draft | Status::Returned if is_author => Ok(()),
+        Status::Draft | Status::Returned => Err(Refusal::NotAuthor),
+        _ => Err(Refusal::Illegal),
+    }
+}
+
+fn is_author(actor: &Actor, m: &announcement::Model) -> bool {
+    m.author_subject == actor.subject && m.author_role == actor.role.as_str()
 }
 
 /// The announcements a caller handles: province admins the regulators' (any city, or the
@@ -130,7 +144,10 @@ async fn to_dto<C: ConnectionTrait>(db: &C, m: announcement::Model) -> AppResult
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(cx: &Cx<Editors>, body: AnnouncementCreate) -> AppResult<Announcement> {
+pub async fn create(
+    cx: &Cx<Editors>,
+    body: AnnouncementCreate,
+) -> AppResult<Versioned<Announcement>> {
     let city = body.city_code.as_ref().map(|c| c.as_str().to_owned());
     match (cx.actor.role, &city) {
         (Role::CityAdmin, c) if c.as_deref() != cx.actor.city.as_deref() => {
@@ -179,7 +196,7 @@ pub async fn create(cx: &Cx<Editors>, body: AnnouncementCreate) -> AppResult<Ann
     let answer = to_dto(tx.conn(), row).await?;
     tx.changed(RESOURCE, id, Operation::Created, 1, &answer)?;
     tx.commit(201, &answer).await?;
-    Ok(answer)
+    Ok(Versioned::new(answer, 1))
 }
 
 async fn find<C: ConnectionTrait>(
@@ -200,9 +217,74 @@ async fn find<C: ConnectionTrait>(
 }
 
 #[tracing::instrument(skip_all, fields(announcement = %id))]
-pub async fn get(cx: &Cx<Editors>, id: Uuid) -> AppResult<Announcement> {
+pub async fn get(cx: &Cx<Editors>, id: Uuid) -> AppResult<Versioned<Announcement>> {
     let row = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
-    to_dto(cx.db.get_ref(), row).await
+    let version = row.version;
+    Ok(Versioned::new(to_dto(cx.db.get_ref(), row).await?, version))
+}
+
+/// Changes the text of a draft or returned announcement, by its author; `If-Match` required.
+#[tracing::instrument(skip_all, fields(announcement = %id))]
+pub async fn update(
+    cx: &Cx<Editors>,
+    id: Uuid,
+    if_match: &IfMatch,
+    body: AnnouncementUpdate,
+) -> AppResult<Versioned<Announcement>> {
+    let mut tx = cx.begin().await?;
+    let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+    if_match.check(current.version)?;
+    let status = Status::from_db(&current.status);
+    editable(status, is_author(&cx.actor, &current)).map_err(|r| match r {
+        Refusal::Illegal => AppError::new(
+            Code::AnnouncementNotEditable,
+            format!(
+                "the announcement is {}: only a draft or a returned one is edited",
+                status.as_str()
+            ),
+        ),
+        _ => AppError::new(Code::NotAuthor, "only the author edits an announcement"),
+    })?;
+    if body.title.is_none() && body.content.is_none() {
+        return Err(AppError::field(
+            "body",
+            "min_properties",
+            "name at least one field to change",
+        ));
+    }
+    let mut row = <announcement::ActiveModel as Default>::default();
+    if let Some(title) = &body.title {
+        row.title = Set(title.to_string());
+    }
+    if let Some(content) = &body.content {
+        row.content = Set(content.to_string());
+    }
+    let saved = save(&tx, row, &current, cx.svc.clock.now())
+        .await?
+        .ok_or_else(|| if_match.lost_race())?;
+    let version = saved.version;
+    let answer = to_dto(tx.conn(), saved).await?;
+    tx.changed(RESOURCE, id, Operation::Updated, version, &answer)?;
+    tx.commit(200, &answer).await?;
+    Ok(Versioned::new(answer, version))
+}
+
+/// Writes `row` over `current` with the next version, unless it changed meanwhile (none).
+async fn save(
+    tx: &crate::context::WriteTx<'_>,
+    mut row: announcement::ActiveModel,
+    current: &announcement::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Option<announcement::Model>> {
+    row.updated_at = Set(now);
+    row.version = Set(current.version + 1);
+    Ok(announcement::Entity::update_many()
+        .set(row)
+        .filter(announcement::Column::Id.eq(current.id))
+        .filter(announcement::Column::Version.eq(current.version))
+        .exec_with_returning(tx.conn())
+        .await?
+        .pop())
 }
 
 #[tracing::instrument(skip_all)]
@@ -235,14 +317,12 @@ pub async fn change_status(
     cx: &Cx<Editors>,
     id: Uuid,
     body: AnnouncementStatusRequest,
-) -> AppResult<Announcement> {
+) -> AppResult<Versioned<Announcement>> {
     let now = cx.svc.clock.now();
     let mut tx = cx.begin().await?;
     let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
     let from = Status::from_db(&current.status);
-    let is_author =
-        current.author_subject == cx.actor.subject && current.author_role == cx.actor.role.as_str();
-    allowed(from, body.status, is_author).map_err(|r| match r {
+    allowed(from, body.status, is_author(&cx.actor, &current)).map_err(|r| match r {
         Refusal::NotAuthor => {
             AppError::new(Code::NotAuthor, "only the author submits an announcement")
         }
@@ -302,31 +382,22 @@ pub async fn change_status(
     .await?;
     let mut row = announcement::ActiveModel {
         status: Set(body.status.as_str().into()),
-        updated_at: Set(now),
-        version: Set(current.version + 1),
         ..Default::default()
     };
     if body.status == Status::Published {
         row.published_at = Set(Some(now));
     }
-    let saved = announcement::Entity::update_many()
-        .set(row)
-        .filter(announcement::Column::Id.eq(id))
-        .filter(announcement::Column::Version.eq(current.version))
-        .exec_with_returning(tx.conn())
-        .await?
-        .pop()
-        .ok_or_else(|| {
-            AppError::new(
-                Code::ConcurrentChange,
-                "the announcement changed meanwhile; read it again",
-            )
-        })?;
+    let saved = save(&tx, row, &current, now).await?.ok_or_else(|| {
+        AppError::new(
+            Code::ConcurrentChange,
+            "the announcement changed meanwhile; read it again",
+        )
+    })?;
     let version = saved.version;
     let answer = to_dto(tx.conn(), saved).await?;
     tx.changed(RESOURCE, id, Operation::Updated, version, &answer)?;
     tx.commit(200, &answer).await?;
-    Ok(answer)
+    Ok(Versioned::new(answer, version))
 }
 
 /// Published announcements, newest first; of one city, with those for the whole province.
@@ -405,6 +476,17 @@ mod tests {
                 Err(Refusal::Illegal),
                 "{from:?}→{to:?}"
             );
+        }
+    }
+    #[test]
+    fn only_the_author_edits_and_only_before_submission_or_once_returned() {
+        assert_eq!(editable(Draft, true), Ok(()));
+        assert_eq!(editable(Returned, true), Ok(()));
+        assert_eq!(editable(Draft, false), Err(Refusal::NotAuthor));
+        assert_eq!(editable(Returned, false), Err(Refusal::NotAuthor));
+        for status in [Submitted, Approved, Published, Withdrawn] {
+            assert_eq!(editable(status, true), Err(Refusal::Illegal), "{status:?}");
+            assert_eq!(editable(status, false), Err(Refusal::Illegal), "{status:?}");
         }
     }
 }

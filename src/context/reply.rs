@@ -33,7 +33,12 @@ impl<P: Policy> Cx<P> {
 
     /// 200 with a resource and its `ETag`.
     pub fn ok_versioned<T: Serialize>(&self, v: &Versioned<T>) -> HttpResponse {
-        let mut res = HttpResponse::Ok();
+        self.versioned(StatusCode::OK, v)
+    }
+
+    /// `status` with a resource and its `ETag`.
+    pub fn versioned<T: Serialize>(&self, status: StatusCode, v: &Versioned<T>) -> HttpResponse {
+        let mut res = HttpResponse::build(status);
         res.insert_header((header::ETAG, v.etag()));
         self.reply_with(res, &v.value)
     }

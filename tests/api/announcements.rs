@@ -103,6 +103,60 @@ async fn an_announcement_is_approved_by_another_and_then_public() {
         assert_eq!(still["status"], "draft");
         assert_eq!(still["history"], json!([]));
 
+        // Its author edits the draft (If-Match required, the place fixed) and the clean
+        // text goes through; submitted, the text is kept as reviewed.
+        let path = format!("/api/v1/announcements/{blocked}");
+        let etag = |res: &reqwest::Response| res.headers()["etag"].to_str().unwrap().to_owned();
+        let tag = etag(&app.get(&path, Some(&author)).await);
+        let fixed = json!({"content": "本次检查涉及消防设施。"});
+        assert_problem(
+            app.patch(&path, Some(&author), None, &fixed).await,
+            428,
+            "if_match_required",
+        )
+        .await;
+        assert_problem(
+            app.patch(&path, Some(&colleague), Some(&tag), &fixed).await,
+            403,
+            "not_author",
+        )
+        .await;
+        assert_problem(
+            app.patch(
+                &path,
+                Some(&author),
+                Some(&tag),
+                &json!({"city_code": "440300"}),
+            )
+            .await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        let res = app.patch(&path, Some(&author), Some(&tag), &fixed).await;
+        assert_eq!(res.status(), 200);
+        let new_tag = etag(&res);
+        assert_ne!(new_tag, tag);
+        let edited: Value = res.json().await.unwrap();
+        assert_eq!(edited["content"], "本次检查涉及消防设施。");
+        assert_eq!(edited["title"], still["title"]);
+        assert_eq!(app.get_json(&path, Some(&author)).await, edited);
+        assert_problem(
+            app.patch(&path, Some(&author), Some(&tag), &fixed).await,
+            412,
+            "etag_mismatch",
+        )
+        .await;
+        let res = move_to(&app, &author, &blocked, "submitted", None).await;
+        assert_eq!(res.status(), 200);
+        let tag = etag(&res);
+        assert_problem(
+            app.patch(&path, Some(&author), Some(&tag), &fixed).await,
+            409,
+            "announcement_not_editable",
+        )
+        .await;
+
         let id = write(
             &app,
             &author,
@@ -147,12 +201,17 @@ async fn an_announcement_is_approved_by_another_and_then_public() {
             "validation_failed",
         )
         .await;
-        assert_eq!(
-            move_to(&app, &colleague, &id, "returned", Some("请注明检查依据"))
-                .await
-                .status(),
-            200
-        );
+        let res = move_to(&app, &colleague, &id, "returned", Some("请注明检查依据")).await;
+        assert_eq!(res.status(), 200);
+        // Returned: its author edits it before submitting it again.
+        let basis =
+            json!({"content": "依据《安全生产培训管理办法》，请各培训机构于12月底前完成自查。"});
+        let path = format!("/api/v1/announcements/{id}");
+        let res = app
+            .patch(&path, Some(&author), Some(&etag(&res)), &basis)
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["status"], "returned");
         assert_eq!(
             move_to(&app, &author, &id, "submitted", None)
                 .await
