@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::list_complaints)
         .service(routes::track_complaint)
         .service(routes::track_complaint_action)
+        .service(routes::track_attach_to_complaint)
         .service(routes::get_complaint)
         .service(routes::complaint_action)
         .service(routes::complaint_counts)

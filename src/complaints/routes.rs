@@ -6,7 +6,7 @@ use super::dto::*;
 use super::service::{self, Actors, CountReaders, Filers, Readers};
 use crate::auth::Public;
 use crate::context::Cx;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::extract::{ValidJson, ValidQuery};
 use crate::http::responses::*;
 
@@ -223,6 +223,54 @@ pub async fn attach_to_complaint(
     let limit = cx.svc.settings.complaints.max_attachment_mib * 1024 * 1024;
     let upload = crate::http::upload::Upload::accept(&req, body, service::ATTACHMENT_TYPES, limit)?;
     let attached = service::attach(&cx, path.id, upload).await?;
+    Ok(cx.reply(StatusCode::CREATED, &attached))
+}
+
+/// Attach a file to a complaint filed without an account
+///
+/// As a signed-in filer attaches one, with the complaint's number and tracking code in the
+/// `Tracking-Number` and `Tracking-Code` headers (never in the URL, where logs would keep
+/// them). A wrong number or code answers 404 and counts toward the same lock as following the
+/// complaint (429 with `Retry-After`); a missing header 400.
+#[utoipa::path(
+    tag = super::TAG,
+    params(
+        ("Tracking-Number" = String, Header, description = "The complaint's number", example = "TS20261206K7M2QX"),
+        ("Tracking-Code" = String, Header, description = "The tracking code the filing answered"),
+    ),
+    request_body(description = "The file: its bytes, as they are", content(
+        (crate::http::upload::BinaryFile = "image/jpeg"),
+        (crate::http::upload::BinaryFile = "image/png"),
+        (crate::http::upload::BinaryFile = "application/pdf"))),
+    security(()),
+    responses(
+        (status = 201, description = "Attached", body = Attachment),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = FileRejected),
+        PublicErrors,
+        BodyErrors,
+    )
+)]
+#[post("/complaints/track/attachments")]
+pub async fn track_attach_to_complaint(
+    cx: Cx<Public>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> AppResult<HttpResponse> {
+    let header = |name: &str| -> AppResult<String> {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AppError::field(name, "required", format!("the {name} header is needed"))
+            })
+    };
+    let (number, code) = (header("Tracking-Number")?, header("Tracking-Code")?);
+    let limit = cx.svc.settings.complaints.max_attachment_mib * 1024 * 1024;
+    let upload = crate::http::upload::Upload::accept(&req, body, service::ATTACHMENT_TYPES, limit)?;
+    let attached = service::track_attach(&cx, &number, &code, upload).await?;
     Ok(cx.reply(StatusCode::CREATED, &attached))
 }
 

@@ -947,7 +947,6 @@ pub async fn attach(
     id: Uuid,
     upload: crate::http::upload::Upload,
 ) -> AppResult<Attachment> {
-    let settings = &cx.svc.settings.complaints;
     let current = find(cx.db.get_ref(), &cx.audit, &cx.actor, id).await?;
     let by_filer = cx.actor.role == Role::Learner;
     if !by_filer && !handles(&cx.actor, &current) {
@@ -956,6 +955,33 @@ pub async fn attach(
             "the complaint is another party's to handle",
         ));
     }
+    keep_file(cx, &current, by_filer, Some(&cx.actor), upload).await
+}
+
+/// Attaches a file to a complaint filed without an account, by the number and tracking code
+/// (the same lock after wrong codes as following it).
+#[tracing::instrument(skip_all)]
+pub async fn track_attach(
+    cx: &Cx<crate::auth::Public>,
+    number: &str,
+    code: &str,
+    upload: crate::http::upload::Upload,
+) -> AppResult<Attachment> {
+    let current = tracked(cx, number, code, cx.svc.clock.now()).await?;
+    keep_file(cx, &current, true, None, upload).await
+}
+
+/// Checks and keeps a file for `current`, from its filer or a handler (`actor`, none: a filer
+/// without an account), while the complaint is open or answered.
+async fn keep_file<P: Policy>(
+    cx: &Cx<P>,
+    current: &complaint::Model,
+    by_filer: bool,
+    actor: Option<&Actor>,
+    upload: crate::http::upload::Upload,
+) -> AppResult<Attachment> {
+    let settings = &cx.svc.settings.complaints;
+    let id = current.id;
     if !Status::from_db(&current.status).is_open() && current.status != "answered" {
         return Err(AppError::new(
             Code::IllegalTransition,
@@ -978,11 +1004,11 @@ pub async fn attach(
         .await
         .map_err(crate::http::upload::store_failed)?;
     let written = async {
-        let mut tx = cx.begin().await?;
-        let current = find(tx.conn(), &cx.audit, &cx.actor, id).await?;
+        let mut tx = cx.begin_by(actor).await?;
+        tx.touches(RESOURCE, id, current.city_code.as_deref());
         use sea_orm::PaginatorTrait;
         let held = attachment::Entity::find()
-            .filter(attachment::Column::ComplaintId.eq(current.id))
+            .filter(attachment::Column::ComplaintId.eq(id))
             .count(tx.conn())
             .await?;
         if held >= u64::from(settings.max_attachments) {
@@ -996,13 +1022,13 @@ pub async fn attach(
         }
         let row = attachment::ActiveModel {
             id: Set(aid),
-            complaint_id: Set(current.id),
+            complaint_id: Set(id),
             media_type: Set(media_type.clone()),
             size: Set(bytes.len() as i64),
             sha256: Set(sha256.clone()),
             blob_key: Set(key.clone()),
             by: Set(if by_filer { "filer" } else { "staff" }.into()),
-            actor_subject: Set(Some(cx.actor.subject.clone())),
+            actor_subject: Set(actor.map(|a| a.subject.clone())),
             created_at: Set(cx.svc.clock.now()),
         }
         .insert(tx.conn())

@@ -179,7 +179,8 @@ FILES = {
         {"id": "q1", "kind": "single", "text": "低压是多少伏以下？", "options": ["1000V", "220V"], "answer": [0]}
     ]}).encode(),
 }
-UPLOADS = ("put_teacher_photo", "upload_courseware_file", "put_portrait", "face_check", "attach_to_complaint")
+UPLOADS = ("put_teacher_photo", "upload_courseware_file", "put_portrait", "face_check", "attach_to_complaint",
+           "track_attach_to_complaint")
 
 
 @schemathesis.hook
