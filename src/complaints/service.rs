@@ -1074,3 +1074,21 @@ pub async fn attachment_file(cx: &Cx<Readers>, id: Uuid, aid: Uuid) -> AppResult
         bytes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_codes_draw_from_the_whole_alphabet_and_nothing_else() {
+        let drawn = random_chars(2000).unwrap();
+        assert_eq!(drawn.len(), 2000);
+        let mut seen: Vec<u8> = drawn.bytes().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        let mut all = ALPHABET.to_vec();
+        all.sort_unstable();
+        // 2000 draws miss one of 31 characters with a chance below 1e-26.
+        assert_eq!(seen, all);
+    }
+}

@@ -105,6 +105,7 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         assert_eq!(at(&c["first_answer_due"]), sh("2026-12-07 10:30"));
         assert_eq!(at(&c["resolve_due"]), sh("2026-12-09 18:00"));
         assert_eq!(c["deadline_estimated"], false);
+        assert_eq!(c["overdue"], false, "nothing is due yet");
         assert_eq!(c["institution_id"], f.institution.as_str());
         assert_eq!(c["by_learner"], false);
         // The code is kept only as a hash: never in the audit log or the change feed.
@@ -211,6 +212,7 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             .get_json("/api/v1/complaints?overdue=false", Some(&f.admin))
             .await;
         assert_eq!(not["items"].as_array().unwrap().len(), 1);
+        assert_eq!(not["items"][0]["overdue"], false, "open, but nothing is due");
 
         // Each side makes only its own moves; the status decides the rest.
         assert_problem(
