@@ -175,10 +175,13 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         let listed = app.get_json("/api/v1/complaints", Some(&other.admin)).await;
         assert_eq!(listed["items"], json!([]));
 
-        // Monday 10:31: the first answer is overdue.
-        app.clock.advance(Duration::from_secs(
-            ((sh("2026-12-07 10:31") - sh("2026-12-04 17:30")).num_seconds()) as u64,
-        ));
+        // Monday 10:30, the deadline itself: not yet overdue; 10:31: the first answer is.
+        app.clock.freeze_at(sh("2026-12-07 10:30"));
+        let due = app
+            .get_json("/api/v1/complaints?overdue=false", Some(&f.admin))
+            .await;
+        assert_eq!(due["items"][0]["overdue"], false);
+        app.clock.freeze_at(sh("2026-12-07 10:31"));
         let overdue = app
             .get_json("/api/v1/complaints?overdue=true", Some(&f.admin))
             .await;
@@ -213,6 +216,17 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             .await;
         assert_eq!(not["items"].as_array().unwrap().len(), 1);
         assert_eq!(not["items"][0]["overdue"], false, "open, but nothing is due");
+        // Still open when the close of Wednesday's service has passed: overdue again.
+        app.clock.freeze_at(sh("2026-12-09 18:00"));
+        let not = app
+            .get_json("/api/v1/complaints?overdue=false", Some(&f.admin))
+            .await;
+        assert_eq!(not["items"][0]["overdue"], false, "the deadline itself");
+        app.clock.freeze_at(sh("2026-12-09 18:01"));
+        let overdue = app
+            .get_json("/api/v1/complaints?overdue=true", Some(&f.admin))
+            .await;
+        assert_eq!(overdue["items"][0]["overdue"], true, "not resolved in time");
 
         // Each side makes only its own moves; the status decides the rest.
         assert_problem(
