@@ -117,6 +117,10 @@ pub struct Step {
     /// The handler's role (none for the filer).
     #[schema(required = true)]
     pub role: Option<String>,
+    /// Which handler took it (its subject), in the handlers' view; none for the filer's steps
+    /// and in the filer's view.
+    #[schema(required = true)]
+    pub subject: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
 }

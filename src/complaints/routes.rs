@@ -190,6 +190,16 @@ pub async fn complaint_counts(cx: Cx<CountReaders>) -> AppResult<HttpResponse> {
     Ok(cx.reply(StatusCode::OK, &counts))
 }
 
+/// An attachment's upload: the media types and the size cap of complaint files.
+fn attachment(
+    settings: &crate::config::Settings,
+    req: &HttpRequest,
+    body: web::Payload,
+) -> AppResult<crate::http::upload::Upload> {
+    let limit = settings.complaints.max_attachment_mib * 1024 * 1024;
+    crate::http::upload::Upload::accept(req, body, service::ATTACHMENT_TYPES, limit)
+}
+
 /// Attach a file to a complaint
 ///
 /// The filer (a signed-in learner) or a handler attaches an image (`image/jpeg`, `image/png`)
@@ -220,8 +230,7 @@ pub async fn attach_to_complaint(
     req: HttpRequest,
     body: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let limit = cx.svc.settings.complaints.max_attachment_mib * 1024 * 1024;
-    let upload = crate::http::upload::Upload::accept(&req, body, service::ATTACHMENT_TYPES, limit)?;
+    let upload = attachment(&cx.svc.settings, &req, body)?;
     let attached = service::attach(&cx, path.id, upload).await?;
     Ok(cx.reply(StatusCode::CREATED, &attached))
 }
@@ -268,8 +277,7 @@ pub async fn track_attach_to_complaint(
             })
     };
     let (number, code) = (header("Tracking-Number")?, header("Tracking-Code")?);
-    let limit = cx.svc.settings.complaints.max_attachment_mib * 1024 * 1024;
-    let upload = crate::http::upload::Upload::accept(&req, body, service::ATTACHMENT_TYPES, limit)?;
+    let upload = attachment(&cx.svc.settings, &req, body)?;
     let attached = service::track_attach(&cx, &number, &code, upload).await?;
     Ok(cx.reply(StatusCode::CREATED, &attached))
 }

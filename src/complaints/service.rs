@@ -179,6 +179,7 @@ fn shape(
             message: e.message,
             by: e.actor_kind,
             role: e.actor_role,
+            subject: e.actor_subject.filter(|_| staff),
             at: e.at,
         })
         .collect();
@@ -437,7 +438,8 @@ fn scoped(actor: &Actor) -> Option<Condition> {
             let me = Uuid::parse_str(&actor.subject).ok()?;
             Some(Condition::all().add(complaint::Column::FilerLearnerId.eq(me)))
         }
-        Role::ProvinceAdmin | Role::PlatformOperator => Some(Condition::all()),
+        // The province and the platform's desk all; a city bureau its city's, an institution
+        // its own.
         _ => actor.scope().condition(
             complaint::Column::CityCode,
             complaint::Column::InstitutionId,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::courses::filer;
@@ -196,6 +197,14 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         );
         let sz = app.token("city_admin", Some("440300"), None);
         assert_eq!(app.get_json("/api/v1/reports/complaints", Some(&sz)).await, json!([]));
+        // An internal note: the handlers see it, the filer does not, and it is no answer.
+        let noted: Value = act(&app, &f.admin, &id, "note", Some("已联系授课老师"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(noted["first_answered_at"], Value::Null);
+        assert_eq!(noted["overdue"], true);
         let res = act(&app, &f.admin, &id, "accept", None).await;
         assert_eq!(
             res.status(),
@@ -203,6 +212,8 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             "{}",
             res.text().await.unwrap_or_default()
         );
+        let accepted: Value = res.json().await.unwrap();
+        assert_eq!(at(&accepted["first_answered_at"]), sh("2026-12-07 10:31"));
         let overdue = app
             .get_json("/api/v1/complaints?overdue=true", Some(&f.admin))
             .await;
@@ -267,13 +278,6 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         )
         .await;
 
-        // An internal note: the handlers see it, the filer does not.
-        assert_eq!(
-            act(&app, &f.admin, &id, "note", Some("已联系授课老师"))
-                .await
-                .status(),
-            200
-        );
         let answered: Value = act(
             &app,
             &f.admin,
@@ -288,7 +292,12 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         assert_eq!(answered["status"], "answered");
         assert_eq!(
             statuses(&answered["timeline"]),
-            ["accept", "note", "answer"]
+            ["note", "accept", "answer"]
+        );
+        assert_eq!(
+            at(&answered["first_answered_at"]),
+            sh("2026-12-07 10:31"),
+            "the first answer stays the first"
         );
         let public: Value = track(&app, &number, &code).await.json().await.unwrap();
         assert_eq!(statuses(&public["timeline"]), ["accept", "answer"]);
@@ -331,6 +340,22 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         assert!(res.headers().contains_key("retry-after"));
         app.clock.advance(Duration::from_secs(16 * 60));
         assert_eq!(track(&app, &number, &code).await.status(), 200);
+
+        // Filed on the year's last Wednesday: the first answer falls in the calendar's year,
+        // the resolution in the next, which it lacks: the deadlines are marked as estimated.
+        app.clock.freeze_at(sh("2026-12-30 10:00"));
+        let late: Value = app
+            .post(
+                "/api/v1/complaints",
+                None,
+                &body("institution", Some(&f.institution)),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(at(&late["complaint"]["first_answer_due"]), sh("2026-12-30 12:00"));
+        assert_eq!(late["complaint"]["deadline_estimated"], true);
     })
     .await;
 }
@@ -469,6 +494,20 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
             .collect();
         assert_eq!(bys, ["filer", "staff"]);
 
+        // The city bureau reads it but handles it only once escalated.
+        let bureau = app.token("city_admin", Some("440100"), None);
+        assert_eq!(
+            app.get(&format!("/api/v1/complaints/{id}"), Some(&bureau))
+                .await
+                .status(),
+            200
+        );
+        assert_problem(
+            act(&app, &bureau, &id, "accept", None).await,
+            403,
+            "not_handler",
+        )
+        .await;
         // Escalated with a reason; from then on the city bureau handles it, not the
         // institution, and another city's bureau does not see it.
         assert_problem(
@@ -524,6 +563,7 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
         .unwrap();
         assert_eq!(done["status"], "answered");
         // The learner closes it; its view has the public steps only.
+        app.clock.advance(Duration::from_secs(3600));
         let closed: Value = act(&app, &token, &id, "close", None)
             .await
             .json()
@@ -534,6 +574,45 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
             ["escalate", "accept", "answer", "close"]
         );
         assert_eq!(closed["timeline"][3]["by"], "filer");
+        assert_eq!(closed["timeline"][3]["role"], Value::Null);
+        assert_eq!(closed["timeline"][0]["role"], "institution_admin");
+        assert_eq!(
+            closed["timeline"][0]["subject"],
+            Value::Null,
+            "the filer is not told which handler"
+        );
+        let handled = app
+            .get_json(&format!("/api/v1/complaints/{id}"), Some(&guangzhou))
+            .await;
+        let who: Vec<(&str, &Value)> = handled["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["action"].as_str().unwrap(), &s["subject"]))
+            .collect();
+        assert_eq!(
+            who,
+            [
+                (
+                    "escalate",
+                    &json!(format!("institution_admin-{}", f.institution))
+                ),
+                ("accept", &json!("city_admin-440100")),
+                ("answer", &json!("city_admin-440100")),
+                ("close", &Value::Null),
+            ]
+        );
+        // Every step is a new version of the row, stamped with its time.
+        let row = safetrain::complaints::entity::complaint::Entity::find_by_id(
+            id.parse::<uuid::Uuid>().unwrap(),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(row.version, 5, "filed, then four steps");
+        assert_eq!(at(&closed["updated_at"]), row.updated_at);
+        assert!(row.updated_at > row.created_at);
 
         // An appeal is a signed-in learner's, about its own session or certificate.
         let mut appeal = body("study_session", Some(&uuid::Uuid::now_v7().to_string()));
