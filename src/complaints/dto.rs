@@ -181,6 +181,9 @@ pub struct Complaint {
     /// When it was last answered.
     #[schema(required = true)]
     pub answered_at: Option<DateTime<Utc>>,
+    /// When it was resolved: answered, or rejected as out of scope; a reopening clears it.
+    #[schema(required = true)]
+    pub resolved_at: Option<DateTime<Utc>>,
     /// When the filer reopened it (once at most).
     #[schema(required = true)]
     pub reopened_at: Option<DateTime<Utc>>,

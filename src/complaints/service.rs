@@ -244,6 +244,7 @@ fn shape(
         overdue: is_overdue(m, now),
         first_answered_at: m.first_answered_at,
         answered_at: m.answered_at,
+        resolved_at: m.resolved_at,
         reopened_at: m.reopened_at,
         escalated_at: m.escalated_at,
         created_at: m.created_at,

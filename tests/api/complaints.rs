@@ -821,3 +821,71 @@ async fn an_upheld_appeal_about_a_session_is_credited_back_by_the_city_bureau_th
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_resolution_is_stamped_and_a_reopening_near_the_year_end_is_due_in_estimated_time() {
+    each_backend(|app| async move {
+        let f = filer(&app, "440100", 1).await;
+        let file = || async {
+            let filed: Value = app
+                .post(
+                    "/api/v1/complaints",
+                    None,
+                    &body("institution", Some(&f.institution)),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            (
+                filed["complaint"]["id"].as_str().unwrap().to_owned(),
+                filed["complaint"]["number"].as_str().unwrap().to_owned(),
+                filed["tracking_code"].as_str().unwrap().to_owned(),
+            )
+        };
+        // Rejected as out of scope: resolved then.
+        app.clock.freeze_at(sh("2026-12-21 10:00"));
+        let (out, _, _) = file().await;
+        app.clock.freeze_at(sh("2026-12-21 11:00"));
+        let rejected: Value = act(&app, &f.admin, &out, "reject", Some("不属于本机构"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rejected["status"], "rejected");
+        assert_eq!(at(&rejected["resolved_at"]), sh("2026-12-21 11:00"));
+
+        // Answered on Tuesday, reopened the next Wednesday: resolved, then open again with
+        // three working days from the reopening, which run into 2027 (not in the calendar).
+        let (id, number, code) = file().await;
+        assert_eq!(
+            at(&act_json(&app, &f.admin, &id, "accept").await["resolve_due"]),
+            sh("2026-12-24 18:00")
+        );
+        app.clock.freeze_at(sh("2026-12-22 15:00"));
+        let answered: Value = act(&app, &f.admin, &id, "answer", Some("已处理"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(at(&answered["resolved_at"]), sh("2026-12-22 15:00"));
+        assert_eq!(answered["deadline_estimated"], false);
+        app.clock.freeze_at(sh("2026-12-30 09:30"));
+        let reopened: Value = track_act(&app, &number, &code, "reopen")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(reopened["status"], "in_progress");
+        assert_eq!(reopened["resolved_at"], Value::Null);
+        assert_eq!(reopened["deadline_estimated"], true);
+        assert!(at(&reopened["resolve_due"]) > sh("2027-01-01 00:00"));
+    })
+    .await;
+}
+
+async fn act_json(app: &TestApp, token: &str, id: &str, action: &str) -> Value {
+    let res = act(app, token, id, action, None).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
