@@ -337,8 +337,13 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         }
         let res = track(&app, &number, &code).await;
         assert_eq!(res.status(), 429);
-        assert!(res.headers().contains_key("retry-after"));
-        app.clock.advance(Duration::from_secs(16 * 60));
+        assert_eq!(res.headers()["retry-after"], "900");
+        // Locked for fifteen minutes to the second.
+        app.clock.advance(Duration::from_secs(15 * 60 - 1));
+        let res = track(&app, &number, &code).await;
+        assert_eq!(res.status(), 429);
+        assert_eq!(res.headers()["retry-after"], "1");
+        app.clock.advance(Duration::from_secs(1));
         assert_eq!(track(&app, &number, &code).await.status(), 200);
 
         // Filed on the year's last Wednesday: the first answer falls in the calendar's year,
