@@ -188,12 +188,24 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             .await;
         assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
         assert_eq!(overdue["items"][0]["overdue"], true);
-        // Counted for the regulators per institution, in their scope.
+        // Counted for the regulators per institution, in their scope (the other institution
+        // of the city has one just filed, not overdue).
+        let res = app
+            .post(
+                "/api/v1/complaints",
+                None,
+                &body("institution", Some(&other.institution)),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
         let gz = app.token("city_admin", Some("440100"), None);
         let counts = app.get_json("/api/v1/reports/complaints", Some(&gz)).await;
         assert_eq!(
             counts,
-            json!([{"city_code": "440100", "institution_id": f.institution, "open": 1, "overdue": 1}])
+            json!([
+                {"city_code": "440100", "institution_id": f.institution, "open": 1, "overdue": 1},
+                {"city_code": "440100", "institution_id": other.institution, "open": 1, "overdue": 0},
+            ])
         );
         let sz = app.token("city_admin", Some("440300"), None);
         assert_eq!(app.get_json("/api/v1/reports/complaints", Some(&sz)).await, json!([]));
