@@ -468,6 +468,17 @@ async fn an_escalated_complaint_goes_to_the_city_bureau_and_hits_are_kept_for_th
         )
         .await;
         assert_problem(
+            attach(
+                token.clone(),
+                "application/pdf",
+                b"plain text\n%%EOF\n".to_vec(),
+            )
+            .await,
+            422,
+            "file_rejected",
+        )
+        .await;
+        assert_problem(
             attach(token.clone(), "text/plain", b"x".to_vec()).await,
             415,
             "unsupported_media_type",
