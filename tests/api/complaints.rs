@@ -311,6 +311,8 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             sh("2026-12-07 10:31"),
             "the first answer stays the first"
         );
+        // An answered complaint still takes the filer's files.
+        assert_eq!(attach(Some(&code)).await.unwrap().status(), 201);
         let public: Value = track(&app, &number, &code).await.json().await.unwrap();
         assert_eq!(statuses(&public["timeline"]), ["accept", "answer"]);
         assert_eq!(public["timeline"][1]["message"], "已于12月8日补排辅导课。");
@@ -341,6 +343,12 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
             .await
             .unwrap();
         assert_eq!(closed["status"], "closed");
+        assert_problem(
+            attach(Some(&code)).await.unwrap(),
+            409,
+            "illegal_transition",
+        )
+        .await;
 
         // Guessing codes locks the number (five wrong ones, the first two above), whatever
         // code comes next.
