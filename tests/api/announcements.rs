@@ -224,12 +224,14 @@ async fn an_announcement_is_approved_by_another_and_then_public() {
             "illegal_transition",
         )
         .await;
-        assert_eq!(
-            move_to(&app, &province, &id, "approved", None)
-                .await
-                .status(),
-            200
-        );
+        let approved: Value = move_to(&app, &province, &id, "approved", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(approved["status"], "approved");
+        assert_eq!(approved["published_at"], Value::Null, "not yet published");
+        app.clock.freeze_at("2026-12-07T02:00:00Z".parse().unwrap());
 
         // Not public until published.
         let public = app
@@ -242,6 +244,7 @@ async fn an_announcement_is_approved_by_another_and_then_public() {
             .await
             .unwrap();
         assert_eq!(published["status"], "published");
+        assert_eq!(published["published_at"], "2026-12-07T02:00:00Z");
         let moves: Vec<(&str, &str)> = published["history"]
             .as_array()
             .unwrap()
@@ -319,11 +322,16 @@ async fn an_announcement_is_approved_by_another_and_then_public() {
             "validation_failed",
         )
         .await;
+        app.clock.advance(std::time::Duration::from_secs(3600));
+        let withdrawn: Value = move_to(&app, &colleague, &id, "withdrawn", Some("通知内容有误"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(withdrawn["status"], "withdrawn");
         assert_eq!(
-            move_to(&app, &colleague, &id, "withdrawn", Some("通知内容有误"))
-                .await
-                .status(),
-            200
+            withdrawn["published_at"], "2026-12-07T02:00:00Z",
+            "when it was published stays"
         );
         let gz = app
             .get_json("/api/v1/public/announcements?city=440100", None)
