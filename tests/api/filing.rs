@@ -70,7 +70,9 @@ async fn the_profile_is_kept_by_operators_and_the_filing_report_shows_the_commit
         assert_eq!(now["business_term"], "长期");
         assert_eq!(now["company_name"], COMPANY);
         // Regulators read it in full; the phones are encrypted at rest and masked in the log.
+        assert_eq!(res_tag(&app, &city).await, "\"v2\"", "each change is a version");
         let seen = app.get_json("/api/v1/platform-profile", Some(&city)).await;
+        assert_eq!(seen["business_term"], "长期", "the second change is kept too");
         assert_eq!(seen["legal_representative_phone"], REPRESENTATIVE_PHONE);
         assert_eq!(seen["complaint_team"][0]["name"], "钱七");
         let kept = kept_texts(&app).await;
@@ -144,4 +146,9 @@ async fn the_profile_is_kept_by_operators_and_the_filing_report_shows_the_commit
         assert_problem(app.get("/api/v1/reports/filing", Some(&learner)).await, 403, "role_not_allowed").await;
     })
     .await;
+}
+
+async fn res_tag(app: &TestApp, token: &str) -> String {
+    let res = app.get("/api/v1/platform-profile", Some(token)).await;
+    res.headers()["etag"].to_str().unwrap().to_owned()
 }
