@@ -6,7 +6,7 @@ use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, each_backend};
+use crate::helpers::{TestApp, assert_problem, each_backend, tokens};
 use crate::learners::kept_texts;
 
 const COMPANY: &str = "广东安训网络科技有限公司";
@@ -65,7 +65,9 @@ async fn the_profile_is_kept_by_operators_and_the_filing_report_shows_the_commit
         )
         .await;
         // A partial change keeps the rest.
-        let res = patch(&app, &operator, Some("\"v1\""), &json!({"business_term": "长期"})).await;
+        app.clock.freeze_at("2026-12-07T03:00:00Z".parse().unwrap());
+        let colleague = tokens::platform(&app.settings, "platform_operator", None, None, "op-2");
+        let res = patch(&app, &colleague, Some("\"v1\""), &json!({"business_term": "长期"})).await;
         let now: Value = res.json().await.unwrap();
         assert_eq!(now["business_term"], "长期");
         assert_eq!(now["company_name"], COMPANY);
@@ -73,6 +75,8 @@ async fn the_profile_is_kept_by_operators_and_the_filing_report_shows_the_commit
         assert_eq!(res_tag(&app, &city).await, "\"v2\"", "each change is a version");
         let seen = app.get_json("/api/v1/platform-profile", Some(&city)).await;
         assert_eq!(seen["business_term"], "长期", "the second change is kept too");
+        assert_eq!(seen["updated_by"], "op-2");
+        assert_eq!(seen["updated_at"], "2026-12-07T03:00:00Z");
         assert_eq!(seen["legal_representative_phone"], REPRESENTATIVE_PHONE);
         assert_eq!(seen["complaint_team"][0]["name"], "钱七");
         let kept = kept_texts(&app).await;
