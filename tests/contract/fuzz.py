@@ -169,7 +169,10 @@ def main() -> int:
                 "--seed", str(seed),
                 "--max-examples", narrow_examples if role in narrow else max_examples,
                 "--workers", "1",
-                "--request-timeout", "10",
+                # A guard against hangs, not a speed check (scripts/bench measures speed): the
+                # auditor's full-chain verification reads every record the other runs wrote,
+                # over 10 s in a debug build on a loaded 2-core machine.
+                "--request-timeout", "30",
                 "--generation-database", "none",
                 "--no-color",
             ]  # fmt: skip
