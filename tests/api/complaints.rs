@@ -31,6 +31,21 @@ fn body(target_type: &str, target: Option<&str>) -> Value {
         "contact_name": "李四", "contact_phone": "13800000001"})
 }
 
+/// A complaint about `institution` filed without an account: the filing's answer.
+async fn file_about(app: &TestApp, institution: &str) -> Value {
+    let res = app
+        .post(
+            "/api/v1/complaints",
+            None,
+            &body("institution", Some(institution)),
+        )
+        .await;
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 async fn act(
     app: &TestApp,
     token: &str,
@@ -80,20 +95,7 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         let other = filer(&app, "440100", 2).await;
         // Friday 17:30: two service hours run into Monday; three working days end Wednesday.
         app.clock.freeze_at(sh("2026-12-04 17:30"));
-        let res = app
-            .post(
-                "/api/v1/complaints",
-                None,
-                &body("institution", Some(&f.institution)),
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            201,
-            "{}",
-            res.text().await.unwrap_or_default()
-        );
-        let filed: Value = res.json().await.unwrap();
+        let filed = file_about(&app, &f.institution).await;
         let c = &filed["complaint"];
         let (id, number) = (
             c["id"].as_str().unwrap().to_owned(),
@@ -190,14 +192,7 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         assert_eq!(overdue["items"][0]["overdue"], true);
         // Counted for the regulators per institution, in their scope (the other institution
         // of the city has one just filed, not overdue).
-        let res = app
-            .post(
-                "/api/v1/complaints",
-                None,
-                &body("institution", Some(&other.institution)),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
+        file_about(&app, &other.institution).await;
         let gz = app.token("city_admin", Some("440100"), None);
         let counts = app.get_json("/api/v1/reports/complaints", Some(&gz)).await;
         assert_eq!(
@@ -369,16 +364,7 @@ async fn a_complaint_without_an_account_is_followed_by_its_code_and_handled_on_d
         // Filed on the year's last Wednesday: the first answer falls in the calendar's year,
         // the resolution in the next, which it lacks: the deadlines are marked as estimated.
         app.clock.freeze_at(sh("2026-12-30 10:00"));
-        let late: Value = app
-            .post(
-                "/api/v1/complaints",
-                None,
-                &body("institution", Some(&f.institution)),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let late = file_about(&app, &f.institution).await;
         assert_eq!(at(&late["complaint"]["first_answer_due"]), sh("2026-12-30 12:00"));
         assert_eq!(late["complaint"]["deadline_estimated"], true);
     })
@@ -863,16 +849,7 @@ async fn a_resolution_is_stamped_and_a_reopening_near_the_year_end_is_due_in_est
     each_backend(|app| async move {
         let f = filer(&app, "440100", 1).await;
         let file = || async {
-            let filed: Value = app
-                .post(
-                    "/api/v1/complaints",
-                    None,
-                    &body("institution", Some(&f.institution)),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
+            let filed = file_about(&app, &f.institution).await;
             (
                 filed["complaint"]["id"].as_str().unwrap().to_owned(),
                 filed["complaint"]["number"].as_str().unwrap().to_owned(),
