@@ -35,6 +35,32 @@ pub struct Settings {
     pub study: StudySettings,
     pub certificates: CertificateSettings,
     pub complaints: ComplaintSettings,
+    pub discussion: DiscussionSettings,
+}
+
+/// The course discussion space: the posting limit, moderation and answer deadlines.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscussionSettings {
+    /// A caller posts (threads and replies together) at most this many times…
+    pub posts_per_window: u32,
+    /// …in this many minutes (429 `posting_limited` with `Retry-After`).
+    pub window_minutes: u32,
+    /// A held or reported post is due for a moderator's decision within this many hours.
+    pub moderation_hours: u32,
+    /// A question without an answer counts for the regulators after this many hours.
+    pub unanswered_hours: u32,
+}
+
+impl Default for DiscussionSettings {
+    fn default() -> Self {
+        Self {
+            posts_per_window: 10,
+            window_minutes: 10,
+            moderation_hours: 24,
+            unanswered_hours: 48,
+        }
+    }
 }
 
 /// Complaints and appeals: their deadlines in working time, reopening, public tracking.
@@ -576,6 +602,7 @@ impl Default for Settings {
             study: StudySettings::default(),
             certificates: CertificateSettings::default(),
             complaints: ComplaintSettings::default(),
+            discussion: DiscussionSettings::default(),
         }
     }
 }
@@ -875,6 +902,11 @@ impl Settings {
             "rate_limit.authenticated_per_second",
             self.rate_limit.authenticated_per_second.into(),
         )?;
+        let d = &self.discussion;
+        positive("discussion.posts_per_window", d.posts_per_window.into())?;
+        positive("discussion.window_minutes", d.window_minutes.into())?;
+        positive("discussion.moderation_hours", d.moderation_hours.into())?;
+        positive("discussion.unanswered_hours", d.unanswered_hours.into())?;
         if let Some(url) = &self.database.url {
             let url = url.expose_secret();
             if !(url.starts_with("postgres://")

@@ -36,6 +36,8 @@ pub mod courses;
 pub mod crypto;
 /// Connection, migrations, write transactions, constraints, paging and leases.
 pub mod db;
+/// The course discussion space: threads, replies, reports and moderation.
+pub mod discussions;
 /// Validated values shared by every resource, and sensitivity declared on types.
 pub mod domain;
 /// Programmes, enrolments and the hours ledger.

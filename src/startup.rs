@@ -25,9 +25,9 @@ use crate::http::{self, ClientIps};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
 use crate::{
-    announcements, audit_logs, changes, cities, complaints, context, courses, db, enrolments,
-    filing, institutions, learners, openapi, operations, ratings, reference, regulations, reports,
-    screening, sharing, study, teachers,
+    announcements, audit_logs, changes, cities, complaints, context, courses, db, discussions,
+    enrolments, filing, institutions, learners, openapi, operations, ratings, reference,
+    regulations, reports, screening, sharing, study, teachers,
 };
 
 /// A resource module: its routes under `/api/v1` and its part of the contract (its tags).
@@ -65,6 +65,7 @@ pub const MODULES: &[Module] = &[
     module!(complaints),
     module!(announcements),
     module!(filing),
+    module!(discussions),
 ];
 
 /// The prefix of every resource module's routes.

@@ -27,6 +27,7 @@ mod m20261206_000023_create_complaints;
 mod m20261207_000024_create_announcements;
 mod m20261207_000025_create_filing_profile;
 mod m20261207_000026_create_complaint_attachments;
+mod m20261207_000027_create_discussions;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_create_announcements::Migration),
             Box::new(m20261207_000025_create_filing_profile::Migration),
             Box::new(m20261207_000026_create_complaint_attachments::Migration),
+            Box::new(m20261207_000027_create_discussions::Migration),
         ]
     }
 }

@@ -21,7 +21,7 @@ pub use id_number::{IdNumber, ShownIdNumber};
 pub use phone::{Phone, ShownPhone};
 pub use role::Role;
 pub use sensitive::{OneTimeSecret, Password, Secret, for_audit};
-pub use text::{Address, Label, LongText, Name, PersonName, Reason, WHITESPACE_CLASS};
+pub use text::{Address, Label, LongText, Name, PersonName, PostText, Reason, WHITESPACE_CLASS};
 pub use time::{CalendarDate, Timestamp};
 pub use url::WebUrl;
 

@@ -76,6 +76,10 @@ bounded_text!(
     Label, 1, 100, "A short label", "高级工程师"
 );
 bounded_text!(
+    /// A post of the discussion space: plain text (links stay text, never markup).
+    PostText, 1, 2000, "Plain text", "请问第三章的案例在哪里下载？"
+);
+bounded_text!(
     /// Why something was done, kept with the actor and time.
     Reason, 1, 500, "A reason", "材料齐全，准予登记"
 );

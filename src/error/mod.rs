@@ -211,6 +211,14 @@ impl AppError {
         }
     }
 
+    /// 429 `posting_limited`: the caller may post again in `retry_after_secs`.
+    pub fn posting_limited(retry_after_secs: u64, detail: String) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs.max(1)),
+            ..Self::new(Code::PostingLimited, detail)
+        }
+    }
+
     /// 423 for an account locked for `retry_after_secs` more seconds.
     pub fn account_locked(retry_after_secs: u64) -> Self {
         Self {

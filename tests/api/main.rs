@@ -10,6 +10,7 @@ mod cli;
 mod complaints;
 mod contract;
 mod courses;
+mod discussions;
 mod enrolments;
 mod filing;
 mod hardening;
