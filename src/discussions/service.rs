@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -263,6 +263,16 @@ async fn within_limit<C: ConnectionTrait>(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        // One caller's posts are counted one at a time (SQLite writes one at a time anyway),
+        // so two at once cannot both pass the last free place.
+        db.query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [format!("discussion-posting:{}", actor.key()).into()],
+        ))
+        .await?;
+    }
     let window = Duration::minutes(s.window_minutes.into());
     let recent: Vec<DateTime<Utc>> = post::Entity::find()
         .select_only()

@@ -556,6 +556,17 @@ async fn posting_is_limited_per_caller() {
             assert_problem(res, 429, "posting_limited").await;
             app.clock.advance(std::time::Duration::from_secs(1));
             replied(&app, &s.asker, &t, "再补充").await;
+            // At once, six replies by one caller with one place left: exactly one gets it.
+            let third = learner(&app, &s.f, 14, Some(&s.course)).await;
+            replied(&app, &third, &t, "一").await;
+            let texts: Vec<String> = (0..6).map(|n| format!("同时{n}")).collect();
+            let burst = futures_util::future::join_all(
+                texts.iter().map(|text| reply(&app, &third, &t, text)),
+            )
+            .await;
+            let mut statuses: Vec<u16> = burst.iter().map(|r| r.status().as_u16()).collect();
+            statuses.sort();
+            assert_eq!(statuses, [201, 429, 429, 429, 429, 429]);
         },
     )
     .await;
