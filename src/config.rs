@@ -902,6 +902,12 @@ impl Settings {
             "rate_limit.authenticated_per_second",
             self.rate_limit.authenticated_per_second.into(),
         )?;
+        // A first answer due the minute a complaint arrives is no deadline (and counts no
+        // service time, so a filing at the close would be due at once).
+        positive(
+            "complaints.first_answer_minutes",
+            self.complaints.first_answer_minutes.into(),
+        )?;
         let d = &self.discussion;
         positive("discussion.posts_per_window", d.posts_per_window.into())?;
         positive("discussion.window_minutes", d.window_minutes.into())?;
@@ -1041,5 +1047,32 @@ mod tests {
         s.audit.seal_batch_size = 1_000;
         s.changes.sequence_batch_size = 50_000;
         assert_eq!(s.validate().unwrap_err().key, "changes.sequence_batch_size");
+    }
+
+    #[test]
+    fn deadlines_and_posting_limits_are_never_zero() {
+        type Set = fn(&mut Settings);
+        let cases: [(&str, Set); 5] = [
+            ("complaints.first_answer_minutes", |s| {
+                s.complaints.first_answer_minutes = 0
+            }),
+            ("discussion.posts_per_window", |s| {
+                s.discussion.posts_per_window = 0
+            }),
+            ("discussion.window_minutes", |s| {
+                s.discussion.window_minutes = 0
+            }),
+            ("discussion.moderation_hours", |s| {
+                s.discussion.moderation_hours = 0
+            }),
+            ("discussion.unanswered_hours", |s| {
+                s.discussion.unanswered_hours = 0
+            }),
+        ];
+        for (key, zero) in cases {
+            let mut s = Settings::default();
+            zero(&mut s);
+            assert_eq!(s.validate().unwrap_err().key, key);
+        }
     }
 }
