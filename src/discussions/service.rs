@@ -590,7 +590,7 @@ fn answers(p: &post::Model) -> bool {
 fn thread_not_open() -> AppError {
     AppError::new(
         Code::ThreadNotOpen,
-        "the thread is held for moderation or hidden",
+        "the thread or the post is held for moderation or hidden",
     )
 }
 

@@ -81,7 +81,7 @@ codes! {
     PhoneTaken = ("phone_taken", 409, "a learner with this phone number exists"),
     AlreadyRated = ("already_rated", 409, "the learner has rated this version of the course already"),
     TooManyAttachments = ("too_many_attachments", 409, "the complaint has as many attachments as it takes (`complaints.max_attachments`)"),
-    ThreadNotOpen = ("thread_not_open", 409, "the thread is held for moderation or hidden: it takes no replies, reports or answers"),
+    ThreadNotOpen = ("thread_not_open", 409, "the thread (or the post) is held for moderation or hidden: it takes no replies, reports or answers"),
     NotAReply = ("not_a_reply", 409, "only a published reply of the thread is accepted as its answer (not the opening text, not a held or hidden reply)"),
     AlreadyReported = ("already_reported", 409, "the caller has reported this post already"),
     AlreadyDecided = ("already_decided", 409, "the flag, the held comment or the face check has been decided already"),
