@@ -143,11 +143,37 @@ async fn the_profile_is_kept_by_operators_and_the_filing_report_shows_the_commit
         assert_eq!(counts[3], ["逾期投诉数", "1"]);
         assert!(counts[4][1].ends_with("（完整）"), "{:?}", counts[4]);
         let per_city = sheet(&bytes, "各市培训机构");
+        assert_eq!(per_city[0], ["城市代码", "城市", "培训机构数"], "the header row stays");
+        assert_eq!(per_city.len(), 23, "the header and every city module below it");
         assert!(per_city.iter().any(|r| r[0] == "440100" && r[2] == "1"));
         let documents = sheet(&bytes, "管理制度");
         assert_eq!(documents[1], ["售后服务制度", "1", "售后服务制度（第一版）", "2026-01-01"]);
         let learner = app.token("learner", None, None);
         assert_problem(app.get("/api/v1/reports/filing", Some(&learner)).await, 403, "role_not_allowed").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_document_in_force_is_chosen_among_the_versions_of_its_own_kind() {
+    each_backend(|app| async move {
+        let operator = app.token("platform_operator", None, None);
+        let write = |kind: &str, on: &str| {
+            let (app, operator) = (&app, operator.clone());
+            let body = json!({"kind": kind, "title": format!("{kind}制度"), "content": "内容。", "effective_on": on});
+            async move { assert_eq!(app.post("/api/v1/policies", Some(&operator), &body).await.status(), 201) }
+        };
+        write("backups", "2026-01-01").await;
+        write("emergency_response", "2026-01-01").await;
+        write("emergency_response", "2026-02-01").await;
+        write("after_sales", "2026-01-01").await;
+        let list = app.get_json("/api/v1/policies", Some(&operator)).await;
+        let mut in_force: Vec<(String, i64)> = list.as_array().unwrap().iter()
+            .filter(|p| p["in_force"] == true)
+            .map(|p| (p["kind"].as_str().unwrap().to_owned(), p["version_number"].as_i64().unwrap()))
+            .collect();
+        in_force.sort();
+        assert_eq!(in_force, [("after_sales".to_owned(), 1), ("backups".to_owned(), 1), ("emergency_response".to_owned(), 2)]);
     })
     .await;
 }
