@@ -148,6 +148,8 @@ pub struct Post {
     pub moderation: Option<Moderation>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// When it last changed (a moderation, a report that queued it).
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A thread with its opening text.
@@ -177,6 +179,8 @@ pub struct Thread {
     pub opening: Post,
     /// When it was asked.
     pub created_at: DateTime<Utc>,
+    /// When it last changed (answered, an answer accepted, moderated).
+    pub updated_at: DateTime<Utc>,
 }
 
 /// Filters of a course's threads.

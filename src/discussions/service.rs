@@ -133,6 +133,7 @@ fn to_post(m: post::Model, v: View, accepted: Option<Uuid>) -> AppResult<Post> {
         screening_hits,
         moderation,
         created_at: m.created_at,
+        updated_at: m.updated_at,
     })
 }
 
@@ -152,6 +153,7 @@ fn to_thread(t: thread::Model, opening: post::Model, v: View) -> AppResult<Threa
         accepted_post_id: t.accepted_post_id,
         answered_at: t.answered_at,
         created_at: t.created_at,
+        updated_at: t.updated_at,
     })
 }
 

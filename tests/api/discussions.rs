@@ -1,6 +1,7 @@
 //! The course discussion space: enrolled learners ask, the institution and other enrolled
 //! learners reply; screened text is held, readers report, moderators hide and restore, and
 //! nothing is deleted; the regulators count unanswered questions.
+use chrono::SubsecRound;
 use safetrain::discussions::dto::PostStatus;
 use safetrain::discussions::entity::post;
 use sea_orm::EntityTrait;
@@ -132,6 +133,28 @@ async fn replies(app: &TestApp, token: &str, thread: &str) -> Vec<Value> {
         .clone()
 }
 
+/// The versions of a resource's change events, in the order they were written.
+async fn versions(app: &TestApp, kind: &str, id: &str) -> Vec<i64> {
+    use sea_orm::ConnectionTrait;
+    let sql = format!(
+        "SELECT version AS v FROM change_events WHERE resource_type = '{kind}' AND resource_id = '{id}' ORDER BY id"
+    );
+    app.db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| i64::from(r.try_get::<i32>("", "v").unwrap()))
+        .collect()
+}
+
+fn at(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
@@ -179,9 +202,13 @@ async fn enrolled_learners_and_the_institution_talk_and_nobody_else_reads_or_pos
         let from_peer = replied(&app, &s.peer, &t, "在附件里").await;
         assert_eq!(from_peer["status"], "published");
         assert!(app.get_json(&path, Some(&s.asker)).await["answered_at"].is_null());
+        let asked_at = at(&app.get_json(&path, Some(&s.asker)).await["created_at"]);
+        app.clock.freeze_at(asked_at.trunc_subsecs(0) + chrono::Duration::minutes(5));
         let from_institution = replied(&app, &s.f.admin, &t, "已上传到第三章课件").await;
         assert_eq!(from_institution["author_role"], "institution_admin");
-        assert!(app.get_json(&path, Some(&s.asker)).await["answered_at"].is_string());
+        let answered = app.get_json(&path, Some(&s.asker)).await;
+        assert_eq!(at(&answered["answered_at"]), asked_at.trunc_subsecs(0) + chrono::Duration::minutes(5));
+        assert_eq!(at(&answered["updated_at"]), asked_at.trunc_subsecs(0) + chrono::Duration::minutes(5), "answering changes the thread");
         let listed = replies(&app, &s.asker, &t).await;
         let order: Vec<&str> = listed.iter().map(|p| p["body"].as_str().unwrap()).collect();
         assert_eq!(order, ["在附件里", "已上传到第三章课件"], "oldest first");
@@ -341,6 +368,8 @@ async fn a_hidden_post_keeps_its_text_and_only_its_institution_or_the_platform_m
         let rude = replied(&app, &s.peer, &t, "这门课不值得学，去某网站买答案").await;
         let post = id(&rude);
         // A reader reports it, once; it waits in the queue.
+        app.clock
+            .freeze_at(at(&rude["created_at"]).trunc_subsecs(0) + chrono::Duration::minutes(10));
         let report = format!("/api/v1/posts/{post}/reports");
         let res = app
             .post(&report, Some(&s.asker), &json!({"reason": "广告"}))
@@ -360,6 +389,13 @@ async fn a_hidden_post_keeps_its_text_and_only_its_institution_or_the_platform_m
             )
             .await;
         assert_eq!(queue["items"][0]["reason"], "reported");
+        let reported_at = at(&rude["created_at"]).trunc_subsecs(0) + chrono::Duration::minutes(10);
+        assert_eq!(at(&queue["items"][0]["queued_at"]), reported_at);
+        assert_eq!(
+            at(&queue["items"][0]["post"]["updated_at"]),
+            reported_at,
+            "queueing changes the post"
+        );
         assert_eq!(queue["items"][0]["reports"][0]["reason"], "广告");
 
         // Who moderates: not another institution (404), not a learner or regulator (403).
@@ -383,8 +419,16 @@ async fn a_hidden_post_keeps_its_text_and_only_its_institution_or_the_platform_m
             "role_not_allowed",
         )
         .await;
+        app.clock
+            .freeze_at(at(&rude["created_at"]).trunc_subsecs(0) + chrono::Duration::minutes(30));
         let res = moderate(&app, &s.f.admin, &post, "hide").await;
         assert_eq!(res.status(), 200);
+        let hidden: Value = res.json().await.unwrap();
+        assert_eq!(
+            at(&hidden["updated_at"]),
+            at(&rude["created_at"]).trunc_subsecs(0) + chrono::Duration::minutes(30)
+        );
+        assert_eq!(at(&hidden["moderation"]["at"]), at(&hidden["updated_at"]));
         assert_problem(
             moderate(&app, &s.f.admin, &post, "hide").await,
             409,
@@ -444,6 +488,24 @@ async fn a_hidden_post_keeps_its_text_and_only_its_institution_or_the_platform_m
             200
         );
         assert_eq!(replies(&app, &s.asker, &t).await[0]["body"], rude["body"]);
+        assert_eq!(
+            versions(&app, "discussion_post", &post).await,
+            [1, 2, 3, 4],
+            "written, reported, hidden, restored"
+        );
+        // A decision closes the reports: reported anew, the queue shows the new report alone.
+        let res = app
+            .post(&report, Some(&s.f.admin), &json!({"reason": "仍是广告"}))
+            .await;
+        assert_eq!(res.status(), 201);
+        let queue = app
+            .get_json("/api/v1/moderation-queue", Some(&s.f.admin))
+            .await;
+        let reports = queue["items"][0]["reports"].as_array().unwrap();
+        assert_eq!(
+            (reports.len(), reports[0]["reason"].as_str()),
+            (1, Some("仍是广告"))
+        );
     })
     .await;
 }
@@ -510,7 +572,16 @@ async fn an_answer_is_accepted_by_the_threads_author_or_the_institution_only() {
             ),
             (Some(second.as_str()), &at)
         );
-        // A hidden reply is no answer any more.
+        // Hiding another reply leaves the answer; hiding the answer unmarks it.
+        assert_eq!(
+            moderate(&app, &s.f.admin, &first, "hide").await.status(),
+            200
+        );
+        assert_eq!(
+            app.get_json(&format!("/api/v1/threads/{t}"), Some(&s.asker))
+                .await["accepted_post_id"],
+            second.as_str()
+        );
         assert_eq!(
             moderate(&app, &s.f.admin, &second, "hide").await.status(),
             200
@@ -519,6 +590,11 @@ async fn an_answer_is_accepted_by_the_threads_author_or_the_institution_only() {
             app.get_json(&format!("/api/v1/threads/{t}"), Some(&s.asker))
                 .await["accepted_post_id"]
                 .is_null()
+        );
+        assert_eq!(
+            versions(&app, "discussion_thread", &t).await,
+            [1, 2, 3, 4],
+            "asked, accepted, accepted anew, unmarked"
         );
         assert_problem(accept(second, s.asker.clone()).await, 409, "not_a_reply").await;
     })
@@ -646,7 +722,7 @@ async fn unanswered_questions_are_counted_per_institution_for_the_regulators() {
             "role_not_allowed",
         )
         .await;
-        // The queue's deadline has passed for a post reported two days ago.
+        // A reported post is due a day after the report, to the second.
         let post = id(&replied(
             &app,
             &b.peer,
@@ -662,13 +738,38 @@ async fn unanswered_questions_are_counted_per_institution_for_the_regulators() {
             )
             .await;
         assert_eq!(res.status(), 201);
-        app.clock
-            .advance(std::time::Duration::from_secs(24 * 3600 + 1));
-        let late = app
-            .get_json("/api/v1/moderation-queue?overdue=true", Some(&b.f.admin))
-            .await;
-        assert_eq!(late["items"][0]["post"]["id"], post.as_str());
-        assert_eq!(late["items"][0]["overdue"], true);
+        let queue = |overdue: bool| {
+            let (app, token) = (&app, b.f.admin.clone());
+            async move {
+                let page = app
+                    .get_json(
+                        &format!("/api/v1/moderation-queue?overdue={overdue}"),
+                        Some(&token),
+                    )
+                    .await;
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| {
+                        (
+                            i["post"]["id"].as_str().unwrap().to_owned(),
+                            i["overdue"].as_bool().unwrap(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        app.clock.advance(std::time::Duration::from_secs(24 * 3600));
+        assert_eq!(queue(true).await, []);
+        assert_eq!(
+            queue(false).await,
+            [(post.clone(), false)],
+            "due this very second, not past it"
+        );
+        app.clock.advance(std::time::Duration::from_secs(1));
+        assert_eq!(queue(true).await, [(post.clone(), true)]);
+        assert_eq!(queue(false).await, []);
     })
     .await;
 }
