@@ -8,8 +8,8 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::courses::{Filer, filer};
-use crate::enrolments::{published_course, small_programmes};
-use crate::helpers::{TestApp, assert_problem, each_backend_with, tokens};
+use crate::enrolments::{enrol, published_course, small_programmes};
+use crate::helpers::{TestApp, assert_problem, created, each_backend_with, tokens};
 use crate::learners::{create_learner, id_number, kept_texts, learner_body};
 
 /// A course of one institution, two learners enrolled in it and one who is not.
@@ -37,19 +37,7 @@ async fn learner(app: &TestApp, f: &Filer, n: u32, course: Option<&str>) -> Stri
     .await;
     let id = l["id"].as_str().unwrap().to_owned();
     if let Some(course) = course {
-        let res = app
-            .post(
-                "/api/v1/enrolments",
-                Some(&f.admin),
-                &json!({"learner_id": id, "programme_code": "special_operation-0102-initial", "course_ids": [course]}),
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            201,
-            "{}",
-            res.text().await.unwrap_or_default()
-        );
+        enrol(app, &f.admin, &id, course).await;
     }
     tokens::platform(&app.settings, "learner", None, None, &id)
 }
@@ -82,14 +70,7 @@ async fn ask(
 }
 
 async fn asked(app: &TestApp, token: &str, course: &str, body: &str) -> Value {
-    let res = ask(app, token, course, "第三章的案例", body).await;
-    assert_eq!(
-        res.status(),
-        201,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
-    res.json().await.unwrap()
+    created(ask(app, token, course, "第三章的案例", body).await).await
 }
 
 async fn reply(app: &TestApp, token: &str, thread: &str, body: &str) -> reqwest::Response {
@@ -102,14 +83,7 @@ async fn reply(app: &TestApp, token: &str, thread: &str, body: &str) -> reqwest:
 }
 
 async fn replied(app: &TestApp, token: &str, thread: &str, body: &str) -> Value {
-    let res = reply(app, token, thread, body).await;
-    assert_eq!(
-        res.status(),
-        201,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
-    res.json().await.unwrap()
+    created(reply(app, token, thread, body).await).await
 }
 
 async fn moderate(app: &TestApp, token: &str, post: &str, action: &str) -> reqwest::Response {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::courses::{Filer, add_video, create_course, filer, publish};
-use crate::helpers::{TestApp, assert_problem, each_backend_with};
+use crate::helpers::{TestApp, assert_problem, created, each_backend_with};
 use crate::learners::{create_learner, id_number, learner_body, sign_in};
 
 const MP4_720P: &[u8] = include_bytes!("fixtures/lecture-720p.mp4");
@@ -27,6 +27,19 @@ pub async fn published_course(app: &TestApp, f: &Filer, title: &str) -> String {
     assert_eq!(add_video(app, f, &id, MP4_720P).await.status(), 200);
     publish(app, f, &id).await;
     id
+}
+
+/// Enrols `learner` (by `admin`, its institution) in the low-voltage electrician programme with
+/// `course`; answers the enrolment's id.
+pub async fn enrol(app: &TestApp, admin: &str, learner: &str, course: &str) -> String {
+    let res = app
+        .post(
+            "/api/v1/enrolments",
+            Some(admin),
+            &json!({"learner_id": learner, "programme_code": "special_operation-0102-initial", "course_ids": [course]}),
+        )
+        .await;
+    created(res).await["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

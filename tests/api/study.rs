@@ -63,23 +63,7 @@ pub async fn studying_with(app: &TestApp, quiz: Option<&Value>) -> Studying {
     )
     .await;
     let learner_id = learner["id"].as_str().unwrap().to_owned();
-    let res = app
-        .post(
-            "/api/v1/enrolments",
-            Some(&f.admin),
-            &json!({"learner_id": learner_id, "programme_code": "special_operation-0102-initial", "course_ids": [course]}),
-        )
-        .await;
-    assert_eq!(
-        res.status(),
-        201,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
-    let enrolment = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let enrolment = crate::enrolments::enrol(app, &f.admin, &learner_id, &course).await;
     let session = sign_in(app, "13900000001", "Anquan2026").await;
     let token = session["access_token"].as_str().unwrap().to_owned();
     let res = app

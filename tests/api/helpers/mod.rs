@@ -301,6 +301,14 @@ impl TestApp {
     }
 }
 
+/// Asserts a 201 answer (its body shown when it is not) and returns its JSON body.
+pub async fn created(res: Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).expect("a JSON body")
+}
+
 /// Asserts a problem+json answer with `status` and `code`, and returns its body.
 pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status().as_u16(), status, "status");
