@@ -686,6 +686,93 @@ async fn a_learner_changes_its_password_and_records_its_consent() {
 }
 
 #[tokio::test]
+async fn an_import_checks_its_header_and_size_before_any_row() {
+    each_backend(|app| async move {
+        let (inst, admin) = institution(&app, "440100", 1).await;
+        let url = format!("/api/v1/learners/import?institution_id={inst}");
+        let send = |body: String| {
+            app.request(Method::POST, &url, Some(&admin))
+                .header("Content-Type", "text/csv")
+                .body(body)
+                .send()
+        };
+        let columns = [
+            "name",
+            "id_number",
+            "phone",
+            "employer_name",
+            "employer_credit_code",
+            "industry",
+            "city_code",
+            "training_category",
+            "operation_type",
+            "training_type",
+        ];
+        // The password column may be left out; any other is required, and none comes twice.
+        // (A file of a header alone passes the header and stops at having no rows.)
+        let header_only = |res| async move {
+            let p = assert_problem(res, 400, "validation_failed").await;
+            assert_eq!(
+                (
+                    p["errors"][0]["field"].as_str(),
+                    p["errors"][0]["rule"].as_str()
+                ),
+                (Some("body"), Some("min_rows")),
+                "{p}"
+            );
+        };
+        header_only(send(format!("{}\r\n", columns.join(","))).await.unwrap()).await;
+        let without_phone: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|c| *c != "phone")
+            .chain(["password"])
+            .collect();
+        let bad = assert_problem(
+            send(format!("{}\r\n", without_phone.join(",")))
+                .await
+                .unwrap(),
+            400,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(bad["errors"][0]["field"], "header");
+        assert!(
+            bad["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("phone"),
+            "{bad}"
+        );
+        let twice = format!("{},name\r\n", columns.join(","));
+        let bad = assert_problem(send(twice).await.unwrap(), 400, "validation_failed").await;
+        assert!(
+            bad["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("twice"),
+            "{bad}"
+        );
+        // At most 1 MiB: a file of exactly that size is read (blank lines are no rows), one byte
+        // more is 413.
+        let header = format!("{}\n", columns.join(","));
+        let full = format!("{header}{}", "\n".repeat(1024 * 1024 - header.len()));
+        header_only(send(full.clone()).await.unwrap()).await;
+        assert_problem(
+            send(format!("{full}\n")).await.unwrap(),
+            413,
+            "payload_too_large",
+        )
+        .await;
+        assert_eq!(
+            scalar(&app.db, "SELECT COUNT(*) AS n FROM learners").await,
+            0
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_csv_import_writes_the_good_rows_and_reports_the_bad_ones() {
     each_backend(|app| async move {
         let (inst, admin) = institution(&app, "440100", 1).await;
