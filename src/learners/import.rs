@@ -189,9 +189,7 @@ fn parse(institution: Uuid, csv_text: &[u8]) -> AppResult<Vec<ParsedRow>> {
             } else {
                 Value::String(value.to_owned())
             };
-            if !(value.is_null() && name == "password") {
-                map.insert(name.clone(), value);
-            }
+            map.insert(name.clone(), value);
         }
         let parsed = serde_path_to_error::deserialize::<_, LearnerCreate>(Value::Object(map))
             .map_err(|e| vec![crate::http::extract::serde_field_error(&e, "row")])

@@ -532,6 +532,13 @@ async fn an_image_of_exactly_the_size_cap_is_taken_and_one_byte_more_is_413() {
                 let res = put(chunked(file)).await.unwrap();
                 assert_eq!(res.status(), status, "{size} bytes in chunks");
             }
+            // The learner shows the portrait kept (the last one that fitted).
+            let shown = app.get_json(&format!("/api/v1/learners/{}", learner["id"].as_str().unwrap()), Some(&admin)).await;
+            let portrait = &shown["portrait"];
+            assert_eq!((portrait["media_type"].as_str(), portrait["size"].as_u64()), (Some("image/png"), Some(CAP as u64)), "{shown}");
+            assert_eq!(portrait["sha256"].as_str().map(str::len), Some(64));
+            assert!(portrait["width"].as_u64() > Some(0) && portrait["height"].as_u64() > Some(0));
+            assert!(portrait["uploaded_at"].is_string());
             // A declared length over the cap is refused before a byte of the body is read.
             let mut stream =
                 tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
