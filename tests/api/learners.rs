@@ -312,6 +312,11 @@ async fn identity_numbers_are_checked_and_unique_and_categories_agree() {
             )
             .await;
         assert_eq!(res.status(), 200);
+        assert_eq!(
+            (etag.as_str(), res.headers()["etag"].to_str().unwrap()),
+            ("\"v1\"", "\"v2\""),
+            "an update makes the next version"
+        );
         let updated: Value = res.json().await.unwrap();
         assert_eq!(
             (updated["phone"].as_str(), updated["name"].as_str()),
