@@ -544,6 +544,10 @@ async fn an_image_of_exactly_the_size_cap_is_taken_and_one_byte_more_is_413() {
             assert_eq!(portrait["sha256"].as_str().map(str::len), Some(64));
             assert!(portrait["width"].as_u64() > Some(0) && portrait["height"].as_u64() > Some(0));
             assert!(portrait["uploaded_at"].is_string());
+            let res = app.get(&format!("/api/v1/learners/{}", learner["id"].as_str().unwrap()), Some(&admin)).await;
+            assert_eq!(res.headers()["etag"], "\"v3\"", "each portrait kept makes the next version");
+            let time = |v: &Value| v.as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+            assert!(time(&shown["updated_at"]) > time(&learner["updated_at"]));
             // A declared length over the cap is refused before a byte of the body is read.
             let mut stream =
                 tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
@@ -672,10 +676,19 @@ async fn a_learner_changes_its_password_and_records_its_consent() {
         // Consent: the learner's own decision, each kept; the one in force shows.
         let consents = format!("/api/v1/learners/{id}/consents");
         let grant = json!({"purpose": "face_processing", "text_version": "2026-11", "decision": "granted"});
+        let read_me = || async {
+            let res = app.get("/api/v1/me", Some(&token)).await;
+            let tag = res.headers()["etag"].to_str().unwrap().trim_matches('"').trim_start_matches('v').parse::<i64>().unwrap();
+            (tag, res.json::<Value>().await.unwrap())
+        };
+        let (before, was) = read_me().await;
         let res = app.post(&consents, Some(&token), &grant).await;
         assert_eq!(res.status(), 201);
-        let me = app.get_json("/api/v1/me", Some(&token)).await;
+        let (after, me) = read_me().await;
         assert_eq!(me["face_consent"]["text_version"], "2026-11");
+        assert_eq!(after, before + 1, "a decision changes the learner: the next version");
+        let time = |v: &Value| v.as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert!(time(&me["updated_at"]) > time(&was["updated_at"]));
         let withdraw = json!({"purpose": "face_processing", "text_version": "2026-11", "decision": "withdrawn"});
         assert_eq!(app.post(&consents, Some(&token), &withdraw).await.status(), 201);
         let me = app.get_json("/api/v1/me", Some(&token)).await;
