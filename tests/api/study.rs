@@ -1093,6 +1093,18 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
                 "role_not_allowed",
             )
             .await;
+            let enrolment_path = format!("/api/v1/enrolments/{}", s.enrolment);
+            let enrolment_tag = || async {
+                let res = app.get(&enrolment_path, Some(&t)).await;
+                res.headers()["etag"]
+                    .to_str()
+                    .unwrap()
+                    .trim_matches('"')
+                    .trim_start_matches('v')
+                    .parse::<i64>()
+                    .unwrap()
+            };
+            let before = enrolment_tag().await;
             let res = app.post(&issue, Some(&s.f.admin), &json!({})).await;
             assert_eq!(
                 res.status(),
@@ -1105,6 +1117,16 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
             let code = cert["verification_code"].as_str().unwrap().to_owned();
             assert!(number.starts_with("GD20") && number.len() == 18, "{number}");
             assert_eq!(code.len(), 8);
+            let drawn = format!("{}{code}", &number[6..]);
+            assert!(
+                drawn.chars().any(|c| c.is_ascii_uppercase()),
+                "drawn from the whole alphabet, letters too: {drawn}"
+            );
+            assert_eq!(
+                enrolment_tag().await,
+                before + 1,
+                "completing the enrolment makes its next version"
+            );
             assert_eq!(
                 (
                     cert["learner_name"].as_str(),
