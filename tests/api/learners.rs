@@ -780,10 +780,26 @@ async fn an_import_checks_its_header_and_size_before_any_row() {
                 .contains("twice"),
             "{bad}"
         );
+        // At most 1 MiB: a file of exactly that size is read (blank lines are no rows), one byte
+        // more is 413.
+        // (Megabyte bodies must not count in a test measuring allocations meanwhile.)
+        let _quiet = crate::template::MEASURING.read().await;
+        let header = format!("{}\n", columns.join(","));
+        let full = format!("{header}{}", "\n".repeat(1024 * 1024 - header.len()));
+        header_only(send(full.clone()).await.unwrap()).await;
+        assert_problem(
+            send(format!("{full}\n")).await.unwrap(),
+            413,
+            "payload_too_large",
+        )
+        .await;
         assert_eq!(
             scalar(&app.db, "SELECT COUNT(*) AS n FROM learners").await,
             0
         );
+        // The audit log keeps the megabyte request it received: written after the answer,
+        // still within the guard.
+        app.settle_audit().await;
     })
     .await;
 }
