@@ -290,13 +290,14 @@ async fn within_limit<C: ConnectionTrait>(
     match recent.last() {
         Some(oldest) if recent.len() >= s.posts_per_window as usize => {
             let wait = (*oldest + window - now).num_seconds();
-            Err(AppError::posting_limited(
-                u64::try_from(wait).unwrap_or(1),
+            Err(AppError::new(
+                Code::PostingLimited,
                 format!(
                     "at most {} threads and replies in {} minutes",
                     s.posts_per_window, s.window_minutes
                 ),
-            ))
+            )
+            .retry_after(u64::try_from(wait).unwrap_or(1)))
         }
         _ => Ok(()),
     }
@@ -413,12 +414,20 @@ async fn openings<C: ConnectionTrait>(
     db: &C,
     threads: &[Uuid],
 ) -> AppResult<HashMap<Uuid, post::Model>> {
-    let rows = post::Entity::find()
-        .filter(post::Column::Opening.eq(true))
-        .filter(post::Column::ThreadId.is_in(threads.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|p| (p.thread_id, p)).collect())
+    let grouped = page::children(
+        db,
+        post::Entity::find().filter(post::Column::Opening.eq(true)),
+        post::Column::ThreadId,
+        threads,
+        |p| p.thread_id,
+        post::Column::Id,
+    )
+    .await?;
+    // One opening post per thread.
+    Ok(grouped
+        .into_iter()
+        .filter_map(|(thread, mut posts)| posts.pop().map(|p| (thread, p)))
+        .collect())
 }
 
 fn with_opening(

@@ -205,29 +205,22 @@ impl AppError {
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after_secs.max(1)),
-            ..Self::new(Code::RateLimited, "too many requests")
-        }
+        Self::new(Code::RateLimited, "too many requests").retry_after(retry_after_secs)
     }
 
-    /// 429 `posting_limited`: the caller may post again in `retry_after_secs`.
-    pub fn posting_limited(retry_after_secs: u64, detail: String) -> Self {
-        Self {
-            retry_after: Some(retry_after_secs.max(1)),
-            ..Self::new(Code::PostingLimited, detail)
-        }
+    /// The answer with `Retry-After`: the caller may try again in `secs` (at least 1).
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
     }
 
     /// 423 for an account locked for `retry_after_secs` more seconds.
     pub fn account_locked(retry_after_secs: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after_secs.max(1)),
-            ..Self::new(
-                Code::AccountLocked,
-                "too many failed sign-ins: the account is locked for a while",
-            )
-        }
+        Self::new(
+            Code::AccountLocked,
+            "too many failed sign-ins: the account is locked for a while",
+        )
+        .retry_after(retry_after_secs)
     }
 
     pub fn unavailable() -> Self {
