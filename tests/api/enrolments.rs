@@ -146,3 +146,59 @@ async fn a_learner_is_enrolled_with_courses_that_fit_and_reach_the_hours() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_certificate_needs_every_course_done_not_only_the_programme_hours() {
+    each_backend_with(
+        |s| small_programmes(s, "0.1"),
+        |app| async move {
+            let f = filer(&app, "440100", 1).await;
+            let learner = create_learner(
+                &app,
+                &f.admin,
+                &learner_body(&f.institution, &id_number(1), "13900000001"),
+            )
+            .await;
+            let first = published_course(&app, &f, "低压电工作业（一）").await;
+            let second = published_course(&app, &f, "低压电工作业（二）").await;
+            let res = app
+                .post(
+                    "/api/v1/enrolments",
+                    Some(&f.admin),
+                    &json!({"learner_id": learner["id"], "programme_code": "special_operation-0102-initial", "course_ids": [first, second]}),
+                )
+                .await;
+            let enrolment = created(res).await["id"].as_str().unwrap().to_owned();
+            let regulator = app.token("city_admin", Some("440100"), None);
+            // Credit a whole course's 0.1 学时 (270 s) by a regulator's correction.
+            let credit = |course: String| {
+                let (app, regulator, enrolment) = (&app, regulator.clone(), enrolment.clone());
+                async move {
+                    let pieces = app
+                        .get_json(&format!("/api/v1/courses/{course}/courseware"), Some(&regulator))
+                        .await;
+                    let body = json!({"course_id": course, "courseware_id": pieces[0]["id"], "seconds": 270, "reason": "申诉成立", "approval": "SS-2026-002"});
+                    let path = format!("/api/v1/enrolments/{enrolment}/corrections");
+                    created(app.post(&path, Some(&regulator), &body).await).await;
+                }
+            };
+            credit(first.clone()).await;
+            let issue = format!("/api/v1/enrolments/{enrolment}/certificate");
+            // The programme's hours are met by the first course alone; the second is not done.
+            let p = assert_problem(
+                app.post(&issue, Some(&f.admin), &json!({})).await,
+                409,
+                "training_incomplete",
+            )
+            .await;
+            assert_eq!(
+                p["detail"],
+                "0 seconds of the programme remain; courses not done (hours or quiz): 低压电工作业（二）"
+            );
+            credit(second).await;
+            let cert = created(app.post(&issue, Some(&f.admin), &json!({})).await).await;
+            assert_eq!(cert["hours"], "0.1");
+        },
+    )
+    .await;
+}

@@ -1210,6 +1210,24 @@ async fn a_completed_enrolment_gets_a_certificate_verified_publicly_and_revoked_
             ] {
                 assert!(text.contains(fact), "{fact:?} in {text}");
             }
+            // The facts stand one under another, above the verification address.
+            let at = |label: &str| {
+                text.find(label)
+                    .unwrap_or_else(|| panic!("{label} in {text}"))
+            };
+            let order = [
+                "证书编号",
+                "学员姓名",
+                "培训项目",
+                "培训学时：",
+                "培训期间",
+                "培训机构：",
+                "签发日期",
+                "核验码",
+                "证书状态",
+                "扫描二维码",
+            ];
+            assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "{text}");
             let (size, qr) = pdf_qr(&app, &s.f.admin, &number).await;
             assert!(size < 200_000, "the font is a subset: {size} bytes");
             let path = qr
