@@ -251,6 +251,31 @@ mod tests {
         }
     }
 
+    /// Codecs carry ffprobe's names (its `codec_name`; `pcm` for its `pcm_*` family), so a
+    /// policy written with those names means the same here, and a refusal names the codec the
+    /// file really holds.
+    #[test]
+    fn codecs_are_named_as_ffprobe_names_them() {
+        let names = [
+            (CodecType::H264, "h264"),
+            (CodecType::MP4V, "mpeg4"),
+            (CodecType::AV1, "av1"),
+            (CodecType::VP9, "vp9"),
+            (CodecType::VP8, "vp8"),
+            (CodecType::H263, "h263"),
+            (CodecType::AAC, "aac"),
+            (CodecType::MP3, "mp3"),
+            (CodecType::Opus, "opus"),
+            (CodecType::FLAC, "flac"),
+            (CodecType::ALAC, "alac"),
+            (CodecType::LPCM, "pcm"),
+            (CodecType::EncryptedVideo, "unknown"),
+        ];
+        for (codec, name) in names {
+            assert_eq!(codec_name(codec), name, "{codec:?}");
+        }
+    }
+
     #[test]
     fn the_default_policy_takes_720p_h264_aac_at_the_bitrate_floor() {
         let policy = VideoPolicy::default();
@@ -298,6 +323,20 @@ mod tests {
         assert!(probe(&mut avi, 16).is_err());
         let mut empty = &b""[..];
         assert!(probe(&mut empty, 0).is_err());
+        // Each reason the reader gives is said in words of its own.
+        let mut no_movie = &b"\x00\x00\x00\x10ftypisom\x00\x00\x02\x00"[..];
+        assert_eq!(
+            probe(&mut no_movie, 16).unwrap_err(),
+            "the file is not an MP4 (no movie header found)"
+        );
+        // Cut inside its movie header (bytes 32 to 2,251 of the fixture).
+        let mut cut = &MP4_720P[..2000];
+        assert_eq!(probe(&mut cut, 0).unwrap_err(), "the MP4 file is incomplete");
+        let mut zero_sized = &b"\x00\x00\x00\x00ftypisom\x00\x00\x02\x00"[..];
+        assert_eq!(
+            probe(&mut zero_sized, 16).unwrap_err(),
+            "the MP4 file uses what cannot be read: unknown sized box"
+        );
     }
 
     const MP4_720P: &[u8] = include_bytes!("../../tests/api/fixtures/lecture-720p.mp4");
