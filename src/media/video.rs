@@ -368,6 +368,25 @@ mod tests {
         assert!(probe(&mut &cut[..], 0).is_err(), "a truncated file");
     }
 
+    /// A track whose time scale is 0 (a crafted file) is refused as unreadable, not a crash.
+    #[test]
+    fn a_time_scale_of_zero_is_refused() {
+        let mut file = MP4_720P.to_vec();
+        let mut patched = 0;
+        for at in 0..file.len() - 24 {
+            // A version-0 media header: "mdhd", version and flags, two times, the time scale.
+            if &file[at..at + 4] == b"mdhd" && file[at + 4] == 0 {
+                file[at + 16..at + 20].copy_from_slice(&[0; 4]);
+                patched += 1;
+            }
+        }
+        assert_eq!(patched, 2, "the video and the audio track");
+        assert_eq!(
+            probe(&mut &file[..], file.len() as u64).unwrap_err(),
+            "the file is not an MP4 this server can read"
+        );
+    }
+
     #[tokio::test]
     async fn a_streamed_probe_finds_what_a_whole_read_finds() {
         let whole = probe(&mut &MP4_720P[..], MP4_720P.len() as u64).unwrap();
