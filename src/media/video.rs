@@ -368,6 +368,18 @@ mod tests {
         assert!(probe(&mut &cut[..], 0).is_err(), "a truncated file");
     }
 
+    /// Of several tracks, the first video and the first audio track are the ones judged.
+    #[test]
+    fn the_first_video_and_audio_tracks_are_judged() {
+        // 640×360 and 320×240 H.264, then AAC and MP3 (made with ffmpeg's lavfi sources).
+        const TWO: &[u8] = include_bytes!("../../tests/api/fixtures/lecture-two-tracks.mp4");
+        let f = probe(&mut &TWO[..], TWO.len() as u64).unwrap();
+        assert_eq!(
+            (f.width, f.height, f.audio_codec.as_deref()),
+            (640, 360, Some("aac"))
+        );
+    }
+
     /// A track whose time scale is 0 (a crafted file) is refused as unreadable, not a crash.
     #[test]
     fn a_time_scale_of_zero_is_refused() {
