@@ -187,10 +187,10 @@ impl StreamProbe {
                 rx,
                 chunk: Bytes::new(),
             };
+            // A probe that stops early (the file is refused) drops the reader with the
+            // channel, so the upload's later chunks are not waited for: their sends fail.
             let result = probe(&mut reader, 0);
-            // Drain what is left, so the upload never waits on a probe that has finished.
-            let mut sink = [0u8; 64 * 1024];
-            while reader.read(&mut sink).is_ok_and(|n| n > 0) {}
+            drop(reader);
             result.map(|mut facts| {
                 let size = counted.load(std::sync::atomic::Ordering::Relaxed);
                 facts.bitrate_kbps = size.saturating_mul(8) / facts.duration_ms.max(1);
@@ -331,7 +331,10 @@ mod tests {
         );
         // Cut inside its movie header (bytes 32 to 2,251 of the fixture).
         let mut cut = &MP4_720P[..2000];
-        assert_eq!(probe(&mut cut, 0).unwrap_err(), "the MP4 file is incomplete");
+        assert_eq!(
+            probe(&mut cut, 0).unwrap_err(),
+            "the MP4 file is incomplete"
+        );
         let mut zero_sized = &b"\x00\x00\x00\x00ftypisom\x00\x00\x02\x00"[..];
         assert_eq!(
             probe(&mut zero_sized, 16).unwrap_err(),
@@ -412,7 +415,7 @@ mod tests {
             let facts = streamed.finish(MP4_720P.len() as u64).await.unwrap();
             assert_eq!(facts, whole, "chunks of {size}");
         }
-        // A probe that fails early still takes (and drops) the rest of the file.
+        // A probe that reads the whole of a file it refuses.
         let streamed = StreamProbe::start();
         let feed = streamed.sender();
         for chunk in AVI.chunks(1000) {
@@ -420,5 +423,18 @@ mod tests {
         }
         drop(feed);
         assert!(streamed.finish(AVI.len() as u64).await.is_err());
+        // A probe that refuses a file at its first box lets go of the rest: the upload's
+        // later chunks are refused at once instead of waiting for a reader.
+        let mut file = b"\x00\x00\x00\x00ftypisom".to_vec();
+        file.resize(1 << 20, 0);
+        let streamed = StreamProbe::start();
+        let feed = streamed.sender();
+        let mut refused = 0;
+        for chunk in file.chunks(1000) {
+            refused += usize::from(feed.send(Bytes::copy_from_slice(chunk)).await.is_err());
+        }
+        drop(feed);
+        assert!(refused > 0, "the channel was let go");
+        assert!(streamed.finish(file.len() as u64).await.is_err());
     }
 }
