@@ -759,4 +759,32 @@ mod tests {
         assert_eq!(Hours::from_tenths(25).to_string(), "2.5");
         assert_eq!(Hours::from_tenths(30).to_string(), "3");
     }
+
+    #[test]
+    fn a_position_is_an_integer_from_1_to_10000_written_either_way() {
+        for (raw, place) in [
+            ("1", Some(1)),
+            ("3.0", Some(3)),
+            ("10000", Some(10_000)),
+            ("1e4", Some(10_000)),
+            ("0", None),
+            ("10001", None),
+            ("-1", None),
+            ("2.5", None),
+            ("1e9", None),
+            ("4294967297", None),
+            ("\"1\"", None),
+        ] {
+            let read = serde_json::from_str::<Position>(raw).ok().map(|p| p.0);
+            assert_eq!(read, place, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_with_a_title_longer_than_a_title_is_refused() {
+        let id = Uuid::nil();
+        let title = |n: usize| CourseKey(Some("课".repeat(n)), None, id);
+        assert!(title(Name::MAX_CHARS).check().is_ok());
+        assert!(title(Name::MAX_CHARS + 1).check().is_err());
+    }
 }
