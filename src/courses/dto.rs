@@ -745,6 +745,7 @@ mod tests {
             ("1000", None),
             ("2.", None),
             ("-1", None),
+            ("+1", None),
             ("1e1", None),
             ("", None),
             ("٣", None),
