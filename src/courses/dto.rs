@@ -441,15 +441,14 @@ pub struct Position(pub i32);
 
 impl<'de> Deserialize<'de> for Position {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Every integer of the range is exact as a float, so one reading serves `3` and `3.0`.
         let n = serde_json::Number::deserialize(d)?;
-        let value = match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Some(i),
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e9 => Some(f as i64),
-            _ => None,
-        };
-        match value {
-            Some(v @ 1..=10_000) => Ok(Self(v as i32)),
-            _ => Err(serde::de::Error::custom(Invalid::new(
+        match n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && (1.0..=10_000.0).contains(f))
+        {
+            Some(v) => Ok(Self(v as i32)),
+            None => Err(serde::de::Error::custom(Invalid::new(
                 "range",
                 "must be an integer from 1 to 10000",
             ))),
