@@ -30,8 +30,8 @@ pub fn media_type(kind: CoursewareKind) -> &'static str {
     }
 }
 
-/// The largest quiz accepted (it is read whole to be checked), in bytes.
-const MAX_QUIZ_BYTES: u64 = 512 * 1024;
+/// The largest quiz accepted, in bytes: it is checked whole from the head the upload keeps.
+const MAX_QUIZ_BYTES: u64 = crate::media::image::HEAD_BYTES as u64;
 
 #[tracing::instrument(skip_all, fields(course = %course_id))]
 pub async fn create(

@@ -437,6 +437,40 @@ async fn a_video_out_of_policy_is_named_and_cannot_pass_review() {
 }
 
 #[tokio::test]
+async fn a_quiz_file_is_taken_up_to_512_kib() {
+    each_backend(|app| async move {
+        let f = filer(&app, "440100", 1).await;
+        let cid = id(&create_course(&app, &f, "主要负责人培训").await);
+        let res = app
+            .post(
+                &format!("/api/v1/courses/{cid}/courseware"),
+                Some(&f.admin),
+                &json!({"title": "测验", "kind": "quiz", "position": 2}),
+            )
+            .await;
+        let pid = id(&res.json::<Value>().await.unwrap());
+        let quiz = json!({"questions": [{"id": "q1", "kind": "true_false", "text": "可以带电作业。", "options": ["对", "错"], "answer": [1]}]});
+        // The same quiz, padded with the white space JSON allows after it.
+        let padded = |size: usize| {
+            let mut bytes = serde_json::to_vec(&quiz).unwrap();
+            bytes.resize(size, b' ');
+            bytes
+        };
+        let _quiet = crate::template::MEASURING.read().await;
+        let res = upload(&app, &f.admin, &pid, "application/json", padded(512 * 1024)).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+        let p = assert_problem(
+            upload(&app, &f.admin, &pid, "application/json", padded(512 * 1024 + 1)).await,
+            422,
+            "file_rejected",
+        )
+        .await;
+        assert_eq!(p["detail"], "a quiz is at most 524288 bytes");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_file_that_is_not_of_its_kind_is_a_clear_422_and_nothing_is_kept() {
     each_backend(|app| async move {
         let f = filer(&app, "440100", 1).await;
