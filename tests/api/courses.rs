@@ -1110,3 +1110,44 @@ async fn a_fixed_path_beside_a_template_answers_405_for_its_missing_methods() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_list_sorts_and_filters_by_the_current_title_and_category() {
+    each_backend(|app| async move {
+        let f = filer(&app, "440100", 1).await;
+        let first = create_course(&app, &f, "B 低压电工").await;
+        create_course(&app, &f, "C 高压电工").await;
+        let listed = |query: &'static str| {
+            let (app, admin) = (&app, f.admin.clone());
+            async move {
+                let page = app
+                    .get_json(&format!("/api/v1/courses?{query}"), Some(&admin))
+                    .await;
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["title"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(listed("sort=title").await, ["B 低压电工", "C 高压电工"]);
+        // Renamed and moved to another category, the draft lists by what it now says.
+        let path = format!("/api/v1/courses/{}", id(&first));
+        let current = app.get(&path, Some(&f.admin)).await;
+        let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+        let res = app
+            .patch(
+                &path,
+                Some(&f.admin),
+                Some(&etag),
+                &json!({"title": "A 安全管理", "training_categories": ["safety_manager"], "operation_types": []}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+        assert_eq!(listed("sort=title").await, ["A 安全管理", "C 高压电工"]);
+        assert_eq!(listed("category=safety_manager").await, ["A 安全管理"]);
+        assert_eq!(listed("category=special_operation").await, ["C 高压电工"]);
+    })
+    .await;
+}
