@@ -64,7 +64,7 @@ pub async fn create(
         },
     )
     .await?;
-    let c = touch(&mut tx, &c, &draft, None).await?;
+    let c = touch(&mut tx, &c, &draft).await?;
     let course = to_dto(c, &draft)?;
     emit(&mut tx, &course, Operation::Updated)?;
     let answer = courseware_dto(row)?;
@@ -205,7 +205,7 @@ pub async fn upload(cx: &Cx<Editors>, id: Uuid, upload: Upload) -> AppResult<Cou
         row.quality_check = Set(quality);
         row.uploaded_at = Set(Some(db::now()));
         let row = repo::update_courseware(tx.conn(), row).await?;
-        let c = touch(&mut tx, &c, &draft, None).await?;
+        let c = touch(&mut tx, &c, &draft).await?;
         let course = to_dto(c, &draft)?;
         emit(&mut tx, &course, Operation::Updated)?;
         let answer = courseware_dto(row)?;

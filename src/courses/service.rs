@@ -434,14 +434,12 @@ pub(super) async fn touch(
     tx: &mut WriteTx<'_>,
     c: &course::Model,
     v: &version::Model,
-    status: Option<CourseStatus>,
 ) -> AppResult<course::Model> {
     let categories: Vec<String> = parse(&v.training_categories)?;
     let row = course::ActiveModel {
         current_version: Set(v.number),
         title: Set(v.title.clone()),
         category: Set(categories.first().cloned().unwrap_or_default()),
-        status: status.map_or(sea_orm::ActiveValue::NotSet, Set),
         version: Set(c.version + 1),
         updated_at: Set(db::now()),
         ..Default::default()
@@ -516,7 +514,7 @@ pub async fn update(
         row.regulation_ids = Set(json(&ids(v))?);
     }
     let v = repo::update_version(tx.conn(), row).await?;
-    let c = touch(&mut tx, &c, &v, None).await?;
+    let c = touch(&mut tx, &c, &v).await?;
     let answer = to_dto(c, &v)?;
     emit(&mut tx, &answer, Operation::Updated)?;
     tx.commit(200, &answer.value).await?;
