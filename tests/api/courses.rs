@@ -1143,6 +1143,7 @@ async fn the_list_sorts_and_filters_by_the_current_title_and_category() {
         let path = format!("/api/v1/courses/{}", id(&first));
         let current = app.get(&path, Some(&f.admin)).await;
         let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+        let before: Value = current.json().await.unwrap();
         let res = app
             .patch(
                 &path,
@@ -1154,6 +1155,9 @@ async fn the_list_sorts_and_filters_by_the_current_title_and_category() {
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
         let next = res.headers()["etag"].to_str().unwrap().to_owned();
         assert_eq!(version(&next), version(&etag) + 1, "the edit makes the next version");
+        let after: Value = res.json().await.unwrap();
+        let at = |c: &Value| c["updated_at"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert!(at(&after) > at(&before), "{after}");
         assert_eq!(listed("sort=title").await, ["C 高压电工", "D 安全管理"]);
         assert_eq!(listed("category=safety_manager").await, ["D 安全管理"]);
         assert_eq!(listed("category=special_operation").await, ["C 高压电工"]);
