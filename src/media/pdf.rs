@@ -237,3 +237,40 @@ fn qr_ops(qr: &Qr) -> Result<Vec<Op>, PdfError> {
     }
     Ok(ops)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn font(path: &std::path::Path) -> FontFile {
+        FontFile {
+            path: path.to_owned(),
+            index: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_font_file_present_is_used_and_an_unreadable_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (missing, present) = (dir.path().join("missing.ttc"), dir.path().join("cjk.ttc"));
+        std::fs::write(&present, b"font bytes").unwrap();
+
+        let none = Fonts::new(vec![font(&missing)]);
+        assert!(!none.any_present());
+        assert!(
+            matches!(none.get().await, Err(PdfError::NoFont(list)) if list.contains("missing.ttc"))
+        );
+
+        // A missing file is passed over; the next one present is read and kept.
+        let fonts = Fonts::new(vec![font(&missing), font(&present)]);
+        assert!(fonts.any_present());
+        assert_eq!(fonts.get().await.unwrap().path, present);
+
+        // A path that cannot be read (a directory) is a problem of its own, not passed over.
+        let unreadable = Fonts::new(vec![font(dir.path()), font(&present)]);
+        assert!(matches!(
+            unreadable.get().await,
+            Err(PdfError::BadFont { .. })
+        ));
+    }
+}
