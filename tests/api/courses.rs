@@ -4,7 +4,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{TestApp, assert_problem, each_backend, each_backend_with, institution_body};
+use crate::helpers::{
+    TestApp, assert_problem, created, each_backend, each_backend_with, institution_body,
+};
 
 const MP4_720P: &[u8] = include_bytes!("fixtures/lecture-720p.mp4");
 const MP4_480P: &[u8] = include_bytes!("fixtures/lecture-480p.mp4");
@@ -188,6 +190,26 @@ fn version(tag: &str) -> i32 {
         .trim_start_matches('v')
         .parse()
         .unwrap()
+}
+
+/// A new course of `f`'s titled `course`, with one piece of courseware of `kind` (no file yet);
+/// answers the course's id and the piece's.
+async fn new_piece(
+    app: &TestApp,
+    f: &Filer,
+    course: &str,
+    title: &str,
+    kind: &str,
+) -> (String, String) {
+    let cid = id(&create_course(app, f, course).await);
+    let res = app
+        .post(
+            &format!("/api/v1/courses/{cid}/courseware"),
+            Some(&f.admin),
+            &json!({"title": title, "kind": kind, "position": 1}),
+        )
+        .await;
+    (cid, id(&created(res).await))
 }
 
 fn id(v: &Value) -> String {
@@ -448,15 +470,7 @@ async fn a_video_out_of_policy_is_named_and_cannot_pass_review() {
 async fn a_quiz_file_is_taken_up_to_512_kib() {
     each_backend(|app| async move {
         let f = filer(&app, "440100", 1).await;
-        let cid = id(&create_course(&app, &f, "主要负责人培训").await);
-        let res = app
-            .post(
-                &format!("/api/v1/courses/{cid}/courseware"),
-                Some(&f.admin),
-                &json!({"title": "测验", "kind": "quiz", "position": 2}),
-            )
-            .await;
-        let pid = id(&res.json::<Value>().await.unwrap());
+        let (_, pid) = new_piece(&app, &f, "主要负责人培训", "测验", "quiz").await;
         let quiz = json!({"questions": [{"id": "q1", "kind": "true_false", "text": "可以带电作业。", "options": ["对", "错"], "answer": [1]}]});
         // The same quiz, padded with the white space JSON allows after it.
         let padded = |size: usize| {
@@ -482,16 +496,7 @@ async fn a_quiz_file_is_taken_up_to_512_kib() {
 async fn a_file_that_is_not_of_its_kind_is_a_clear_422_and_nothing_is_kept() {
     each_backend(|app| async move {
         let f = filer(&app, "440100", 1).await;
-        let cid = id(&create_course(&app, &f, "主要负责人培训").await);
-        let res = app
-            .post(
-                &format!("/api/v1/courses/{cid}/courseware"),
-                Some(&f.admin),
-                &json!({"title": "第一讲", "kind": "video", "position": 1}),
-            )
-            .await;
-        let piece: Value = res.json().await.unwrap();
-        let pid = id(&piece);
+        let (cid, pid) = new_piece(&app, &f, "主要负责人培训", "第一讲", "video").await;
         let cut = MP4_720P[..MP4_720P.len() / 3].to_vec();
         for (bytes, words) in [
             (AVI.to_vec(), "not an MP4"),
@@ -1021,15 +1026,7 @@ fn peak_rss_kib() -> u64 {
 async fn a_200_mb_upload_streams_with_memory_flat() {
     each_backend(|app| async move {
         let f = filer(&app, "440100", 1).await;
-        let cid = id(&create_course(&app, &f, "大文件").await);
-        let res = app
-            .post(
-                &format!("/api/v1/courses/{cid}/courseware"),
-                Some(&f.admin),
-                &json!({"title": "长视频", "kind": "video", "position": 1}),
-            )
-            .await;
-        let pid = id(&res.json::<Value>().await.unwrap());
+        let (_, pid) = new_piece(&app, &f, "大文件", "长视频", "video").await;
         // The real video, then a 200 MB `free` box (which an MP4 reader skips), sent as a stream.
         let padding: u64 = 200 * 1024 * 1024;
         let mut header = ((padding + 8) as u32).to_be_bytes().to_vec();
