@@ -202,3 +202,38 @@ async fn a_certificate_needs_every_course_done_not_only_the_programme_hours() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_programme_fits_the_learners_industry_and_a_course_the_programmes_training_type() {
+    each_backend_with(
+        |s| small_programmes(s, "0.1"),
+        |app| async move {
+            let f = filer(&app, "440100", 1).await;
+            let course = published_course(&app, &f, "低压电工作业（初训）").await;
+            let enrol = |learner: Value, programme: &'static str| {
+                let (app, admin, course) = (&app, f.admin.clone(), course.clone());
+                async move {
+                    let body = json!({"learner_id": learner["id"], "programme_code": programme, "course_ids": [course]});
+                    let p = assert_problem(app.post("/api/v1/enrolments", Some(&admin), &body).await, 400, "validation_failed").await;
+                    p["errors"][0]["rule"].as_str().unwrap().to_owned()
+                }
+            };
+            // A principal of a hazardous-chemicals employer: the programme of its own industry
+            // fits it (the special-operation course then does not fit the programme); another
+            // industry's does not.
+            let mut body = learner_body(&f.institution, &id_number(1), "13900000001");
+            body["training_category"] = json!("principal_person");
+            body["operation_type"] = Value::Null;
+            let principal = create_learner(&app, &f.admin, &body).await;
+            assert_eq!(enrol(principal.clone(), "principal_person-mining-initial").await, "not_for_learner");
+            assert_eq!(enrol(principal, "principal_person-hazardous_chemicals-initial").await, "not_for_programme");
+            // A refresher learner of the same operation item: a course for initial training only
+            // does not fit the refresher programme.
+            let mut body = learner_body(&f.institution, &id_number(2), "13900000002");
+            body["training_type"] = json!("review");
+            let refresher = create_learner(&app, &f.admin, &body).await;
+            assert_eq!(enrol(refresher, "special_operation-0102-review").await, "not_for_programme");
+        },
+    )
+    .await;
+}
